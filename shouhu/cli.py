@@ -1,0 +1,27 @@
+"""`shouhu`: the one command-line entry point. Each room owns its commands in `<room>/cli.py`; this module only
+assembles them. Those modules import nothing heavy at the top, so `shouhu --help` stays fast."""
+
+from __future__ import annotations
+
+import typer
+
+from data_contracts.cli import contracts_doc, ingest
+from features.cli import features
+from serving.cli import serve, users_app
+from shouhu.demo import demo
+from simulation.cli import simulate
+from training.cli import audit, promote, retrain, rollback, score, train
+
+app = typer.Typer(
+    name="shouhu",
+    help="Shouhu 守护 — ranked, explained visit lists for rural child-welfare workers. 评分仅供参考，由工作人员决定。",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+for command in (simulate, ingest, contracts_doc, features, train, retrain, promote, rollback, score, audit, serve, demo):
+    app.command()(command)
+app.add_typer(users_app, name="users")
+
+if __name__ == "__main__":
+    app()

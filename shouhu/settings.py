@@ -1,0 +1,44 @@
+"""The one settings object. Everything configurable is read here, from `SHOUHU_*` env vars or a `.env` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SHOUHU_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Where simulated feeds, exports and reports go.")
+    warehouse: Path = Field(Path("data/warehouse.duckdb"), description="The DuckDB warehouse file.")
+    database_url: str = Field("sqlite:///data/shouhu.db", description="Service database (SQLAlchemy URL).")
+    mlflow_tracking_uri: str = Field("sqlite:///mlruns/mlflow.db", description="MLflow tracking + registry.")
+    mlflow_artifact_root: Path = Field(Path("mlruns"), description="Where MLflow keeps run artifacts.")
+    pseudonym_secret: SecretStr = Field(
+        SecretStr("shouhu-dev-secret-change-me"),
+        description="HMAC key for pseudonymous keys. Change it in production; keys are stable for one secret.",
+    )
+    token_secret: SecretStr = Field(SecretStr("shouhu-dev-token-secret-change-me"), description="JWT key.")
+    token_minutes: int = Field(60, ge=1, le=24 * 60)
+    model_name: str = "shouhu-risk"
+    horizon_days: int = Field(90, ge=7, le=365)
+    visits_per_township: int = Field(
+        40, ge=1, description="Visit capacity k: visits one township makes per 30-day cycle."
+    )
+    feature_spec: Path | None = Field(None, description="Override for the indicator spec YAML.")
+
+    def ensure_dirs(self) -> None:
+        """Create the local folders the defaults point at (called by commands, never at import)."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.warehouse.parent.mkdir(parents=True, exist_ok=True)
+        self.mlflow_artifact_root.mkdir(parents=True, exist_ok=True)
+        if self.database_url.startswith("sqlite:///"):
+            Path(self.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
