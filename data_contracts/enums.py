@@ -1,6 +1,6 @@
 """Controlled vocabularies of the feeds: stable English codes mapped to the official Chinese terms.
 
-Sources are `shared/DOMAIN.md` §1.2, §1.4, §1.6 and §2 (F1–F10). Feeds may carry either the code or the Chinese
+Sources: `shared/DOMAIN.md` §1.2, §1.4, §1.6 and §2 (F1–F10). Feeds may carry either the code or the Chinese
 term; ingest maps the Chinese term (and a few common variants) to the code.
 """
 
@@ -213,7 +213,13 @@ HAZARD: Vocabulary = {
     "pesticides": "农药",
 }
 
-MOOD: Vocabulary = {"normal": "正常", "low": "低落", "anxious": "焦虑", "withdrawn": "退缩", "agitated": "烦躁"}
+MOOD: Vocabulary = {
+    "normal": "正常",
+    "low": "低落",
+    "anxious": "焦虑",
+    "withdrawn": "退缩",
+    "agitated": "烦躁",
+}
 
 NEED: Vocabulary = {
     "economic": "经济",

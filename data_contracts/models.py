@@ -4,7 +4,7 @@ Conventions, enforced here and relied on downstream:
 - identifiers of children and family members are source-system ids; ingest turns the ones marked
   `pseudonymize` into keyed HMAC pseudonyms (`child_id` -> `child_key`, `person_id` -> `person_key`, ...);
 - fields marked `pii` (names, ID numbers, phone numbers) go only to the restricted identity table;
-- every event record has an event time and `recorded_at`; features see a record only once `recorded_at < as_of`;
+- every event record has an event time and `recorded_at`; features see a record once `recorded_at < as_of`;
 - set-valued fields hold codes joined by ';'.
 """
 
@@ -49,11 +49,15 @@ class ChildrenRegistry(Contract):
     kunjing_types: Series[str] = code_set(E.KUNJING_TYPE, "困境儿童类别")
     health_status: Series[str] = enum(E.CHILD_HEALTH, "身体情况")
     disability_category: Series[str] = enum(E.DISABILITY_CATEGORY, "残疾类别", nullable=True)
-    disability_grade: Series[Int] = field("残疾等级（1最重）", nullable=True, in_range={"min_value": 1, "max_value": 4})
+    disability_grade: Series[Int] = field(
+        "残疾等级（1最重）", nullable=True, in_range={"min_value": 1, "max_value": 4}
+    )
     illness_type: Series[str] = enum(E.ILLNESS_TYPE, "患病类型")
     schooling_status: Series[str] = enum(E.SCHOOLING_STATUS, "就学情况")
     school_id: Series[str] = field("就读学校", nullable=True)
-    grade_level: Series[Int] = field("年级（0=学前）", nullable=True, in_range={"min_value": 0, "max_value": 12})
+    grade_level: Series[Int] = field(
+        "年级（0=学前）", nullable=True, in_range={"min_value": 0, "max_value": 12}
+    )
     boarding: Series[Bool] = field("是否寄宿")
     guardianship_type: Series[str] = enum(E.GUARDIANSHIP_TYPE, "实际监护类型")
     guardianship_assessment: Series[str] = enum(E.ASSESSMENT, "监护情况评估")
@@ -68,8 +72,13 @@ class ChildrenRegistry(Contract):
     source_system: Series[str] = source_system(E.SOURCE_SYSTEM)
 
     class Config:
-        metadata = {"feed": "children_registry", "version": "1.0.0", "title": "儿童基础档案（一人一档）",
-                    "event_time": "snapshot_date", "key": ["child_id", "snapshot_date"]}
+        metadata = {  # noqa: RUF012 (pandera reads it as a class attribute)
+            "feed": "children_registry",
+            "version": "1.0.0",
+            "title": "儿童基础档案（一人一档）",
+            "event_time": "snapshot_date",
+            "key": ["child_id", "snapshot_date"],
+        }
 
     @pa.dataframe_check(name="birth_before_snapshot")
     def _birth_before_snapshot(cls, df: pd.DataFrame) -> Series[bool]:
@@ -89,14 +98,18 @@ class HouseholdMembers(Contract):
     id_number: Series[str] = pii("身份证号", "id_number", str_matches=r"^\d{17}[\dX]$")
     phone: Series[str] = pii("联系电话", "phone", str_matches=r"^1[3-9]\d{9}$")
     relation: Series[str] = enum(E.RELATION, "与儿童关系")
-    birth_year: Series[Int] = field("出生年份", nullable=True, in_range={"min_value": 1900, "max_value": 2100})
+    birth_year: Series[Int] = field(
+        "出生年份", nullable=True, in_range={"min_value": 1900, "max_value": 2100}
+    )
     alive: Series[Bool] = field("是否健在")
     lives_with_child: Series[Bool] = field("是否与儿童同住")
     is_primary_caregiver: Series[Bool] = field("是否主要照料人")
     is_entrusted_guardian: Series[Bool] = field("是否受委托监护人")
     education_level: Series[str] = enum(E.EDUCATION, "文化程度", nullable=True)
     health_status: Series[str] = enum(E.PERSON_HEALTH, "健康状况")
-    disability_grade: Series[Int] = field("残疾等级", nullable=True, in_range={"min_value": 1, "max_value": 4})
+    disability_grade: Series[Int] = field(
+        "残疾等级", nullable=True, in_range={"min_value": 1, "max_value": 4}
+    )
     guardian_capacity: Series[str] = enum(E.CAPACITY, "监护能力")
     incapacity_reason: Series[str] = enum(E.INCAPACITY_REASON, "无监护能力原因", nullable=True)
     contactable: Series[Bool] = field("可联系", nullable=True)
@@ -105,8 +118,13 @@ class HouseholdMembers(Contract):
     source_system: Series[str] = source_system(E.SOURCE_SYSTEM)
 
     class Config:
-        metadata = {"feed": "household_members", "version": "1.0.0", "title": "家庭成员与监护人",
-                    "event_time": "valid_from", "key": ["person_id", "child_id", "valid_from"]}
+        metadata = {  # noqa: RUF012 (pandera reads it as a class attribute)
+            "feed": "household_members",
+            "version": "1.0.0",
+            "title": "家庭成员与监护人",
+            "event_time": "valid_from",
+            "key": ["person_id", "child_id", "valid_from"],
+        }
 
 
 class ParentMigrationEpisodes(Contract):
@@ -128,8 +146,13 @@ class ParentMigrationEpisodes(Contract):
     source_system: Series[str] = source_system(E.SOURCE_SYSTEM)
 
     class Config:
-        metadata = {"feed": "parent_migration_episodes", "version": "1.0.0", "title": "父母外出务工",
-                    "event_time": "depart_date", "key": ["episode_id", "recorded_at"]}
+        metadata = {  # noqa: RUF012 (pandera reads it as a class attribute)
+            "feed": "parent_migration_episodes",
+            "version": "1.0.0",
+            "title": "父母外出务工",
+            "event_time": "depart_date",
+            "key": ["episode_id", "recorded_at"],
+        }
 
     @pa.dataframe_check(name="return_after_departure")
     def _return_after_departure(cls, df: pd.DataFrame) -> Series[bool]:
@@ -144,15 +167,22 @@ class ParentContactLog(Contract):
     parent_id: Series[str] = key("父/母", pseudonymize=True)
     contact_time: Series[DateTime] = field("联系时间")
     channel: Series[str] = enum(E.CONTACT_CHANNEL, "联系方式")
-    duration_min: Series[float] = field("时长（分钟）", nullable=True, in_range={"min_value": 0, "max_value": 24 * 60})
+    duration_min: Series[float] = field(
+        "时长（分钟）", nullable=True, in_range={"min_value": 0, "max_value": 24 * 60}
+    )
     initiated_by: Series[str] = enum(E.INITIATED_BY, "发起方", nullable=True)
     source: Series[str] = enum(E.CONTACT_SOURCE, "数据来源")
     recorded_at: Series[DateTime] = recorded_at()
     source_system: Series[str] = source_system(E.SOURCE_SYSTEM)
 
     class Config:
-        metadata = {"feed": "parent_contact_log", "version": "1.0.0", "title": "亲子联系记录",
-                    "event_time": "contact_time", "key": ["contact_id"]}
+        metadata = {  # noqa: RUF012 (pandera reads it as a class attribute)
+            "feed": "parent_contact_log",
+            "version": "1.0.0",
+            "title": "亲子联系记录",
+            "event_time": "contact_time",
+            "key": ["contact_id"],
+        }
 
 
 class VisitLogs(Contract):
@@ -167,7 +197,9 @@ class VisitLogs(Contract):
     mode: Series[str] = enum(E.VISIT_MODE, "方式")
     child_seen: Series[Bool] = field("见到儿童")
     carer_present: Series[Bool] = field("监护人在场", nullable=True)
-    living_conditions: Series[Int] = field("居住条件（1差–5好）", nullable=True, in_range={"min_value": 1, "max_value": 5})
+    living_conditions: Series[Int] = field(
+        "居住条件（1差–5好）", nullable=True, in_range={"min_value": 1, "max_value": 5}
+    )
     food_insecurity: Series[Bool] = field("饮食问题", nullable=True)
     hygiene_issue: Series[Bool] = field("卫生问题", nullable=True)
     hazards: Series[str] = code_set(E.HAZARD, "安全隐患")
@@ -182,8 +214,13 @@ class VisitLogs(Contract):
     source_system: Series[str] = source_system(E.SOURCE_SYSTEM)
 
     class Config:
-        metadata = {"feed": "visit_logs", "version": "1.0.0", "title": "走访记录",
-                    "event_time": "visit_date", "key": ["visit_id"]}
+        metadata = {  # noqa: RUF012 (pandera reads it as a class attribute)
+            "feed": "visit_logs",
+            "version": "1.0.0",
+            "title": "走访记录",
+            "event_time": "visit_date",
+            "key": ["visit_id"],
+        }
 
     @pa.dataframe_check(name="recorded_not_before_visit")
     def _recorded_after_visit(cls, df: pd.DataFrame) -> Series[bool]:
@@ -202,8 +239,13 @@ class SchoolAttendance(Contract):
     source_system: Series[str] = source_system(E.SOURCE_SYSTEM)
 
     class Config:
-        metadata = {"feed": "school_attendance", "version": "1.0.0", "title": "学校出勤",
-                    "event_time": "date", "key": ["child_id", "date"]}
+        metadata = {  # noqa: RUF012 (pandera reads it as a class attribute)
+            "feed": "school_attendance",
+            "version": "1.0.0",
+            "title": "学校出勤",
+            "event_time": "date",
+            "key": ["child_id", "date"],
+        }
 
     @pa.dataframe_check(name="recorded_not_before_day")
     def _recorded_after_day(cls, df: pd.DataFrame) -> Series[bool]:
@@ -226,8 +268,13 @@ class SchoolEvents(Contract):
     source_system: Series[str] = source_system(E.SOURCE_SYSTEM)
 
     class Config:
-        metadata = {"feed": "school_events", "version": "1.0.0", "title": "学籍事件与心理筛查",
-                    "event_time": "event_date", "key": ["event_id"]}
+        metadata = {  # noqa: RUF012 (pandera reads it as a class attribute)
+            "feed": "school_events",
+            "version": "1.0.0",
+            "title": "学籍事件与心理筛查",
+            "event_time": "event_date",
+            "key": ["event_id"],
+        }
 
     @pa.dataframe_check(name="screening_fields_only_on_screenings")
     def _screening(cls, df: pd.DataFrame) -> Series[bool]:
@@ -257,8 +304,13 @@ class Incidents(Contract):
     source_system: Series[str] = source_system(E.SOURCE_SYSTEM)
 
     class Config:
-        metadata = {"feed": "incidents", "version": "1.0.0", "title": "强制报告与安全事件",
-                    "event_time": "event_time", "key": ["incident_id"]}
+        metadata = {  # noqa: RUF012 (pandera reads it as a class attribute)
+            "feed": "incidents",
+            "version": "1.0.0",
+            "title": "强制报告与安全事件",
+            "event_time": "event_time",
+            "key": ["incident_id"],
+        }
 
     @pa.dataframe_check(name="reported_not_before_event")
     def _report_after_event(cls, df: pd.DataFrame) -> Series[bool]:
@@ -267,7 +319,9 @@ class Incidents(Contract):
     @pa.dataframe_check(name="mandatory_report_names_a_trigger")
     def _mandatory_has_trigger(cls, df: pd.DataFrame) -> Series[bool]:
         named = df["trigger_2016"].notna() | df["trigger_2020"].notna()
-        return ~df["mandatory_report"].astype(bool) | named
+        return (
+            ~df["mandatory_report"].fillna(False).astype(bool) | named
+        )  # missing is reported by its own rule
 
 
 class AssistanceBenefits(Contract):
@@ -279,13 +333,20 @@ class AssistanceBenefits(Contract):
     status: Series[str] = enum(E.BENEFIT_STATUS, "状态")
     start_date: Series[DateTime] = field("开始日期")
     end_date: Series[DateTime] = field("结束日期", nullable=True)
-    monthly_amount_cny: Series[float] = field("月标准（元）", nullable=True, in_range={"min_value": 0, "max_value": 20000})
+    monthly_amount_cny: Series[float] = field(
+        "月标准（元）", nullable=True, in_range={"min_value": 0, "max_value": 20000}
+    )
     recorded_at: Series[DateTime] = recorded_at()
     source_system: Series[str] = source_system(E.SOURCE_SYSTEM)
 
     class Config:
-        metadata = {"feed": "assistance_benefits", "version": "1.0.0", "title": "救助福利",
-                    "event_time": "start_date", "key": ["benefit_id", "recorded_at"]}
+        metadata = {  # noqa: RUF012 (pandera reads it as a class attribute)
+            "feed": "assistance_benefits",
+            "version": "1.0.0",
+            "title": "救助福利",
+            "event_time": "start_date",
+            "key": ["benefit_id", "recorded_at"],
+        }
 
     @pa.dataframe_check(name="end_not_before_start")
     def _end_after_start(cls, df: pd.DataFrame) -> Series[bool]:
@@ -301,9 +362,15 @@ class Cases(Contract):
     closed_at: Series[DateTime] = field("结案时间", nullable=True)
     trigger_source: Series[str] = enum(E.CASE_TRIGGER, "来源")
     dim_safety: Series[Int] = field("安全处境", nullable=True, in_range={"min_value": 0, "max_value": 3})
-    dim_guardianship: Series[Int] = field("监护情况", nullable=True, in_range={"min_value": 0, "max_value": 3})
-    dim_physical_health: Series[Int] = field("身体健康", nullable=True, in_range={"min_value": 0, "max_value": 3})
-    dim_mental_health: Series[Int] = field("心理健康", nullable=True, in_range={"min_value": 0, "max_value": 3})
+    dim_guardianship: Series[Int] = field(
+        "监护情况", nullable=True, in_range={"min_value": 0, "max_value": 3}
+    )
+    dim_physical_health: Series[Int] = field(
+        "身体健康", nullable=True, in_range={"min_value": 0, "max_value": 3}
+    )
+    dim_mental_health: Series[Int] = field(
+        "心理健康", nullable=True, in_range={"min_value": 0, "max_value": 3}
+    )
     dim_education: Series[Int] = field("教育", nullable=True, in_range={"min_value": 0, "max_value": 3})
     dim_economic: Series[Int] = field("经济", nullable=True, in_range={"min_value": 0, "max_value": 3})
     risk_level: Series[str] = enum(E.RISK_LEVEL, "风险等级")
@@ -315,8 +382,13 @@ class Cases(Contract):
     source_system: Series[str] = source_system(E.SOURCE_SYSTEM)
 
     class Config:
-        metadata = {"feed": "cases", "version": "1.0.0", "title": "评估帮扶个案",
-                    "event_time": "opened_at", "key": ["case_id", "recorded_at"]}
+        metadata = {  # noqa: RUF012 (pandera reads it as a class attribute)
+            "feed": "cases",
+            "version": "1.0.0",
+            "title": "评估帮扶个案",
+            "event_time": "opened_at",
+            "key": ["case_id", "recorded_at"],
+        }
 
     @pa.dataframe_check(name="closed_not_before_opened")
     def _closed_after_opened(cls, df: pd.DataFrame) -> Series[bool]:
@@ -326,7 +398,7 @@ class Cases(Contract):
 class AdminUnits(Contract):
     """F10 行政区划: 统计用区划代码 hierarchy."""
 
-    code: Series[str] = field("区划代码", str_matches=CODE12, unique=True)
+    code: Series[str] = field("区划代码", str_matches=CODE12)
     level: Series[str] = enum(E.ADMIN_LEVEL, "层级")
     name_zh: Series[str] = field("名称")
     parent_code: Series[str] = field("上级区划代码", nullable=True, str_matches=CODE12)
@@ -334,8 +406,14 @@ class AdminUnits(Contract):
     region: Series[str] = enum(E.REGION, "东中西部", nullable=True)
 
     class Config:
-        metadata = {"feed": "admin_units", "version": "1.0.0", "title": "行政区划", "event_time": None,
-                    "key": ["code"], "reference": True}
+        metadata = {  # noqa: RUF012 (pandera reads it as a class attribute)
+            "feed": "admin_units",
+            "version": "1.0.0",
+            "title": "行政区划",
+            "event_time": None,
+            "key": ["code"],
+            "reference": True,
+        }
 
 
 class Schools(Contract):
@@ -349,8 +427,14 @@ class Schools(Contract):
     boarding_capacity: Series[Int] = field("寄宿床位", nullable=True, ge=0)
 
     class Config:
-        metadata = {"feed": "schools", "version": "1.0.0", "title": "学校", "event_time": None,
-                    "key": ["school_id"], "reference": True}
+        metadata = {  # noqa: RUF012 (pandera reads it as a class attribute)
+            "feed": "schools",
+            "version": "1.0.0",
+            "title": "学校",
+            "event_time": None,
+            "key": ["school_id"],
+            "reference": True,
+        }
 
 
 class Workers(Contract):
@@ -366,19 +450,47 @@ class Workers(Contract):
     caseload_cap: Series[Int] = field("每月走访能力（人次）", nullable=True, ge=0)
 
     class Config:
-        metadata = {"feed": "workers", "version": "1.0.0", "title": "工作人员", "event_time": None,
-                    "key": ["worker_id"], "reference": True}
+        metadata = {  # noqa: RUF012 (pandera reads it as a class attribute)
+            "feed": "workers",
+            "version": "1.0.0",
+            "title": "工作人员",
+            "event_time": None,
+            "key": ["worker_id"],
+            "reference": True,
+        }
 
 
 class Calendar(Contract):
     """F10 校历: one row per date."""
 
-    date: Series[DateTime] = field("日期", unique=True)
+    date: Series[DateTime] = field("日期")
     is_school_day: Series[Bool] = field("是否上课日")
     term_id: Series[str] = field("学期", nullable=True)
     holiday_type: Series[str] = enum(E.HOLIDAY_TYPE, "假期类型", nullable=True)
     spring_festival_window: Series[Bool] = field("春节前后窗口（春运）")
 
     class Config:
-        metadata = {"feed": "calendar", "version": "1.0.0", "title": "校历", "event_time": None,
-                    "key": ["date"], "reference": True}
+        metadata = {  # noqa: RUF012 (pandera reads it as a class attribute)
+            "feed": "calendar",
+            "version": "1.0.0",
+            "title": "校历",
+            "event_time": None,
+            "key": ["date"],
+            "reference": True,
+        }
+
+
+# The field a dataframe check's failure is reported under in the quarantine (it compares several fields;
+# this is the one a data owner most likely has to correct).
+CHECK_FIELD: dict[str, str] = {
+    "birth_before_snapshot": "birth_date",
+    "exit_reason_iff_exited": "exit_reason",
+    "return_after_departure": "return_date",
+    "recorded_not_before_visit": "recorded_at",
+    "recorded_not_before_day": "recorded_at",
+    "screening_fields_only_on_screenings": "screening_instrument",
+    "reported_not_before_event": "report_time",
+    "mandatory_report_names_a_trigger": "trigger_2016",
+    "end_not_before_start": "end_date",
+    "closed_not_before_opened": "closed_at",
+}

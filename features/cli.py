@@ -1,11 +1,55 @@
-"""`shouhu features` (issue 4)."""
+"""`shouhu features` (issue 4): point-in-time indicators, labels and rule flags to a parquet file."""
 
 from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
 
-def features() -> None:
-    """Point-in-time indicators, labels and rule flags. (Arrives with the features issue.)"""
-    typer.echo("shouhu features: not built yet (issue 4).", err=True)
-    raise typer.Exit(2)
+def features(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the feature matrix (.parquet).")],
+    as_of: Annotated[
+        list[datetime] | None, typer.Option("--as-of", help="An as-of date (repeatable).", formats=["%Y-%m-%d"])
+    ] = None,
+    monthly: Annotated[
+        tuple[datetime, datetime] | None,
+        typer.Option("--monthly", help="FROM TO: the 1st of every month in [FROM, TO].", formats=["%Y-%m-%d"]),
+    ] = None,
+    horizon: Annotated[int | None, typer.Option(help="Label horizon in days (default: settings).")] = None,
+    warehouse: Annotated[Path | None, typer.Option(help="DuckDB warehouse (default: settings).")] = None,
+    truth: Annotated[Path | None, typer.Option(help="Simulator truth/ folder (evaluation only).")] = None,
+    spec: Annotated[Path | None, typer.Option(help="Indicator spec YAML (default: settings / v1).")] = None,
+) -> None:
+    """Point-in-time indicators, labels and rule flags → parquet, with a missingness summary. 计算特征矩阵。"""
+    from rich.console import Console
+
+    from features.pipeline import build_matrix
+    from features.spec import load_spec
+    from features.summary import print_summary
+    from shouhu.settings import get_settings
+
+    console = Console()
+    dates = list(as_of or [])
+    if monthly:
+        import pandas as pd
+
+        start, end = monthly
+        dates += list(pd.date_range(pd.Timestamp(start).to_period("M").to_timestamp(), end, freq="MS"))
+    if not dates:
+        raise typer.BadParameter("give --as-of DATE (repeatable) or --monthly FROM TO")
+    settings = get_settings()
+    wh = warehouse or settings.warehouse
+    if not Path(wh).exists():
+        console.print(f"[red]warehouse {wh} not found; run `shouhu ingest` first[/red]")
+        raise typer.Exit(1)
+    feature_spec = load_spec(spec)
+    with console.status(f"计算 {len(dates)} 个评估日的特征 …"):
+        df = build_matrix(wh, dates, horizon_days=horizon or settings.horizon_days, truth_dir=truth,
+                          spec=feature_spec)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    df.to_parquet(out, index=False)
+    print_summary(df, feature_spec, console)
+    console.print(f"[green]wrote {out}[/green] ({len(df):,} rows × {df.shape[1]} columns)")

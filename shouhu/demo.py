@@ -1,11 +1,301 @@
-"""`shouhu demo` (issue 7): simulate → ingest → features → train → promote → demo accounts → serve."""
+"""`shouhu demo` (issue 7): simulate → ingest → features → train → promote → demo accounts → serve.
+
+Everything lands where the settings point (data_dir, warehouse, MLflow, service database), so `shouhu serve`
+afterwards serves the same world. A second run reuses what the first one built; `--fresh` removes only the
+files the demo itself created (recorded in `<data_dir>/demo/demo.json`) and builds again.
+
+`build_world` and `create_accounts` are also what the web tests use to build their world (tests/web), so the
+demo's path is exercised by every test run. Heavy modules are imported inside the functions (`shouhu --help`
+must stay fast)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
 
+if TYPE_CHECKING:
+    from shouhu.settings import Settings
+    from simulation.config import SimulationConfig
+    from training.pipeline import TrainConfig
 
-def demo() -> None:
-    """Bring up the whole of Shouhu on a small simulated county. (Arrives with issue 7.)"""
-    typer.echo("shouhu demo: not built yet (issue 7).", err=True)
-    raise typer.Exit(2)
+Say = Callable[[str], None]
+MARKER = "demo.json"
+# Demo passwords are fixed so a second run (which reuses the accounts) can print them again. The server only
+# listens on 127.0.0.1; these accounts are for trying Shouhu, never for real data.
+DEMO_ACCOUNTS: tuple[tuple[str, str, str, str], ...] = (
+    # username, role, area kind, password
+    ("zhuren", "children_director", "village", "shouhu-zhuren-1"),
+    ("dudao", "supervisor", "township", "shouhu-dudao-1"),
+    ("xianmz", "county", "county", "shouhu-xianmz-1"),
+    ("shuju", "data_team", "", "shouhu-shuju-1"),
+    ("guanli", "admin", "", "shouhu-guanli-1"),
+)
+ROLE_ZH = {"children_director": "儿童主任", "supervisor": "儿童督导员", "county": "县民政",
+           "data_team": "数据团队", "admin": "系统管理员"}  # fmt: skip
+
+
+@dataclass
+class World:
+    """What a demo build produced: where, which model, and the areas the demo accounts are bound to."""
+
+    sim_dir: Path
+    model_version: str
+    village: str
+    township: str
+    county: str
+    children: int
+    reused: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    role: str
+    area: str | None
+    password: str
+
+
+def _quiet(_msg: str) -> None:
+    return None
+
+
+def _quiet_mlflow() -> None:
+    import logging
+
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
+
+
+def _sqlite_path(url: str) -> Path | None:
+    return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+
+
+def _read_marker(settings: Settings) -> dict[str, Any] | None:
+    path = settings.data_dir / "demo" / MARKER
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def _write_marker(settings: Settings, marker: dict[str, Any]) -> None:
+    path = settings.data_dir / "demo" / MARKER
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(marker, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+
+
+def _owned_paths(settings: Settings) -> list[Path]:
+    """The files a demo may create (and `--fresh` may remove, if the demo created them)."""
+    paths = [settings.data_dir / "demo", settings.warehouse]
+    for url in (settings.database_url, settings.mlflow_tracking_uri):
+        db = _sqlite_path(url)
+        if db is not None:
+            paths.append(db)
+    paths.append(settings.mlflow_artifact_root)
+    return paths
+
+
+def remove_demo_files(settings: Settings) -> list[Path]:
+    """Remove what an earlier demo created (never a file that existed before the demo ran)."""
+    marker = _read_marker(settings)
+    if marker is None:
+        return []
+    removed = []
+    for name in marker.get("created", []):
+        path = Path(name)
+        for extra in (path, Path(f"{path}.wal"), Path(f"{path}-wal"), Path(f"{path}-shm")):
+            if extra.is_dir():
+                shutil.rmtree(extra)
+                removed.append(extra)
+            elif extra.exists():
+                extra.unlink()
+                removed.append(extra)
+    return removed
+
+
+def _pick_areas(warehouse: Path) -> tuple[str, str, str, int]:
+    """The demo director's village: the one with the most children in the latest registry snapshot."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT residence_village_code, count(DISTINCT child_key) AS n FROM children_registry "
+            "GROUP BY 1 ORDER BY n DESC, 1 LIMIT 1"
+        ).fetchall()
+        (total,) = con.execute("SELECT count(DISTINCT child_key) FROM children_registry").fetchone()
+    finally:
+        con.close()
+    if not rows:
+        raise ValueError(f"{warehouse} holds no children: the ingest loaded nothing")
+    village = str(rows[0][0])
+    return village, village[:9] + "000", village[:6] + "000000", int(total)
+
+
+def build_world(
+    settings: Settings,
+    county: SimulationConfig,
+    *,
+    train_config: TrainConfig | None = None,
+    train_from: str | None = None,
+    progress: bool = True,
+    say: Say = _quiet,
+) -> World:
+    """Simulate `county`, ingest it into `settings.warehouse`, build features, train, register and promote,
+    reusing every step an earlier run with the same county already did."""
+    from data_contracts.ingest import ingest_folder
+    from simulation.county import simulate
+    from training import registry, workflow
+
+    _quiet_mlflow()
+    settings.ensure_dirs()
+    marker = _read_marker(settings)
+    county_json = json.loads(county.model_dump_json())
+    if marker is None:
+        if settings.warehouse.exists():
+            raise ValueError(
+                f"{settings.warehouse} exists and was not made by `shouhu demo`; point SHOUHU_DATA_DIR, "
+                "SHOUHU_WAREHOUSE, SHOUHU_DATABASE_URL and SHOUHU_MLFLOW_TRACKING_URI at an empty place"
+            )
+        created = [str(p) for p in _owned_paths(settings) if not p.exists()]
+        marker = {"county": county_json, "created": created}
+    elif marker.get("county") != county_json:
+        raise ValueError("an earlier demo built a different county here; `shouhu demo --fresh` rebuilds it")
+    _write_marker(settings, marker)
+    reused: list[str] = []
+
+    sim_dir = settings.data_dir / "demo" / "county"
+    if (sim_dir / "simulation.json").exists() and marker.get("simulated"):
+        reused.append("simulate")
+        say(f"reusing the simulated county in {sim_dir}")
+    else:
+        say(f"simulating {county.children} children, {county.townships}×{county.villages} villages, "
+            f"{county.start} … {county.end}")  # fmt: skip
+        summary = simulate(county, sim_dir, progress=progress)
+        say(f"{summary.children_total} children, {sum(summary.rows.values()):,} feed rows, "
+            f"{summary.outcomes_detected} detected outcomes")  # fmt: skip
+        marker["simulated"] = True
+        _write_marker(settings, marker)
+
+    # ingest is idempotent (files already loaded are recognised by their SHA-256 and skipped)
+    say(f"ingesting the feeds into {settings.warehouse}")
+    secret = settings.pseudonym_secret.get_secret_value()
+    report = ingest_folder(sim_dir / "feeds", settings.warehouse, secret, progress=progress)
+    total = report.total
+    say(f"{total.loaded:,} rows loaded, {total.quarantined:,} quarantined, {total.duplicate:,} already there")
+    village, township, county_code, children = _pick_areas(settings.warehouse)
+
+    version = registry.champion_version(settings.mlflow_tracking_uri, settings.model_name)
+    if version is not None and marker.get("trained"):
+        reused.append("train")
+        say(f"reusing the champion {settings.model_name} v{version}")
+    else:
+        frame = workflow.load_matrix(settings, start=train_from, say=say)
+        trained = workflow.train(frame, settings, config=train_config, say=say)
+        say(f"registered v{trained.run.version} ({', '.join(trained.run.aliases)})")
+        promotion = registry.promote(trained.run.version, tracking_uri=settings.mlflow_tracking_uri,
+                                     model_name=settings.model_name)  # fmt: skip
+        for gate in promotion.gates:
+            say(f"gate {gate.name}: {'PASS' if gate.passed else 'FAIL'} — {gate.detail}")
+        version = registry.champion_version(settings.mlflow_tracking_uri, settings.model_name)
+        if version is None:
+            raise ValueError("training registered no champion")
+        marker["trained"] = True
+        _write_marker(settings, marker)
+    return World(sim_dir, version, village, township, county_code, children, reused)
+
+
+def create_accounts(settings: Settings, world: World) -> list[Account]:
+    """One account per role (serving.users), bound to the world's village / township / county; existing
+    accounts are kept, so a second run prints the same logins."""
+    from sqlalchemy import select
+
+    from serving.db import make_engine, make_sessionmaker, migrate
+    from serving.tables import User
+    from serving.users import add_user
+
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    areas = {"village": world.village, "township": world.township, "county": world.county, "": None}
+    out = []
+    try:
+        with make_sessionmaker(engine)() as session:
+            for username, role, kind, password in DEMO_ACCOUNTS:
+                user = session.scalar(select(User).where(User.username == username))
+                if user is None:
+                    area = {kind: areas[kind]} if kind else {}
+                    user = add_user(session, username, role, password, **area)
+                out.append(Account(user.username, user.role, user.area_code, password))
+    finally:
+        engine.dispose()
+    return out
+
+
+def default_county(children: int = 600, seed: int = 7) -> SimulationConfig:
+    from simulation.config import SimulationConfig
+
+    return SimulationConfig(townships=2, villages=3, children=children, start=dt.date(2023, 1, 1),
+                            end=dt.date(2024, 12, 31), seed=seed)  # fmt: skip
+
+
+def _print_accounts(console: Any, accounts: list[Account], url: str) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"演示账号 demo accounts — 在浏览器打开 {url}")
+    for column in ("账号 username", "角色 role", "辖区 scope", "密码 password"):
+        table.add_column(column)
+    for a in accounts:
+        table.add_row(a.username, f"{ROLE_ZH[a.role]} ({a.role})", a.area or "全县 / 不限", a.password)
+    console.print(table)
+
+
+def demo(
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve on (127.0.0.1).")] = 8000,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Build, print the accounts, exit.")] = False,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Remove the earlier demo's files first.")] = False,
+    children: Annotated[int, typer.Option(min=50, max=20_000, help="Children in the county.")] = 600,
+) -> None:
+    """Bring up the whole of Shouhu on a small simulated county: simulate, ingest, features, train, promote,
+    demo accounts (one per role), and serve the pages and the API on 127.0.0.1."""
+    import time
+
+    from rich.console import Console
+
+    from shouhu.settings import get_settings
+
+    console = Console()
+    settings = get_settings()
+    began = time.perf_counter()
+    if fresh:
+        removed = remove_demo_files(settings)
+        console.print(f"[bold]--fresh[/]: removed {len(removed)} files of the earlier demo")
+
+    def say(message: str) -> None:
+        console.print(f"[dim]{time.perf_counter() - began:6.1f}s[/] · {message}")
+
+    console.rule("守护 Shouhu demo — 评分仅供参考，由工作人员决定")
+    try:
+        world = build_world(settings, default_county(children), say=say)
+        accounts = create_accounts(settings, world)
+    except ValueError as exc:
+        console.print(f"[red]shouhu demo: {exc}[/]")
+        raise typer.Exit(1) from None
+    say(f"ready: {world.children} children, champion v{world.model_version}"
+        + (f" (reused: {', '.join(world.reused)})" if world.reused else ""))  # fmt: skip
+    url = f"http://127.0.0.1:{port}/"
+    _print_accounts(console, accounts, url)
+    console.print(f"先用 [bold]zhuren[/] 登录看本村走访清单；API 文档在 {url}docs")
+    if no_serve:
+        console.print("--no-serve: not serving. Run `shouhu serve` (or `shouhu demo`) to open the pages.")
+        return
+    import uvicorn
+
+    from serving.app import create_app
+
+    uvicorn.run(create_app(settings), host="127.0.0.1", port=port, workers=1, log_level="warning")
+

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     token_secret: SecretStr = Field(SecretStr("shouhu-dev-token-secret-change-me"), description="JWT key.")
     token_minutes: int = Field(60, ge=1, le=24 * 60)
     model_name: str = "shouhu-risk"
+    model_poll_seconds: float = Field(5.0, gt=0, description="How often serving checks the champion alias.")
     horizon_days: int = Field(90, ge=7, le=365)
     visits_per_township: int = Field(
         40, ge=1, description="Visit capacity k: visits one township makes per 30-day cycle."

@@ -1,40 +1,241 @@
-"""`shouhu train | retrain | promote | rollback | score | audit` (issue 5)."""
+"""`shouhu train | retrain | promote | rollback | score | audit` (issue 5). Heavy imports stay inside the
+commands so `shouhu --help` is fast."""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
-
-def _todo(name: str) -> None:
-    typer.echo(f"shouhu {name}: not built yet (issue 5).", err=True)
-    raise typer.Exit(2)
+Date = Annotated[str | None, typer.Option(help="YYYY-MM-DD")]
 
 
-def train() -> None:
-    """Train, evaluate and register a challenger."""
-    _todo("train")
+def _say(message: str) -> None:
+    typer.secho(f"· {message}", fg=typer.colors.BRIGHT_BLACK, err=True)
 
 
-def retrain() -> None:
-    """The monthly job: ingest, features, train, evaluate, promote through gates."""
-    _todo("retrain")
+def _fail(message: str, code: int = 1) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
 
 
-def promote() -> None:
-    """Challenger -> champion, only through the gates."""
-    _todo("promote")
+def _date(value: str | None, name: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        _fail(f"{name}: {value!r} is not a date (YYYY-MM-DD)", 2)
+    return None
+
+
+def _accepted(pairs: list[str] | None) -> dict[str, str]:
+    out = {}
+    for pair in pairs or []:
+        group, sep, reason = pair.partition("=")
+        if not sep or not group.strip() or not reason.strip():
+            _fail(f"--accept-disparity {pair!r}: expected GROUP=REASON (e.g. township_code='small township')", 2)
+        out[group.strip()] = reason.strip()
+    return out
+
+
+def _quiet_mlflow() -> None:
+    import logging
+    import os
+
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
+
+
+def _print_training(trained: object) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    result, run = trained.result, trained.run  # type: ignore[attr-defined]
+    table = Table(title=f"latest test window {result.split.window('test')}")
+    table.add_column("metric")
+    for name in result.metrics:
+        table.add_column(name, justify="right")
+    keys = ["precision_at_k", "recall_at_k", "precision_at_10pct", "pr_auc", "roc_auc", "brier", "ece",
+            "true_precision_at_k", "oracle_ratio"]
+    for key in keys:
+        if key in result.metrics["model"]:
+            table.add_row(key, *(f"{result.metrics[m].get(key, float('nan')):.4f}" for m in result.metrics))
+    console = Console()
+    console.print(table)
+    flagged = result.fairness[result.fairness["flagged"] != ""] if not result.fairness.empty else []
+    console.print(f"fairness: worst gated disparity per attribute {_fmt(result.disparities)}; "
+                  f"{len(flagged)} group rows flagged (see fairness/fairness.md in the run)")
+    console.print(f"registered [bold]{run.model_uri}[/] (run {run.run_id}), aliases: {', '.join(run.aliases)}")
+
+
+def _fmt(values: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:.2f}" for k, v in values.items()) or "none judged"
+
+
+def _print_promotion(promotion: object) -> None:
+    if promotion.previous == promotion.version:  # type: ignore[attr-defined]
+        typer.echo(f"version {promotion.version} is already champion.")  # type: ignore[attr-defined]
+        return
+    for gate in promotion.gates:  # type: ignore[attr-defined]
+        mark = typer.style("PASS", fg=typer.colors.GREEN) if gate.passed else typer.style("FAIL", fg=typer.colors.RED)
+        typer.echo(f"  [{mark}] {gate.name}: {gate.detail}")
+    if promotion.promoted:  # type: ignore[attr-defined]
+        typer.echo(f"version {promotion.version} is now champion (was {promotion.previous}).")  # type: ignore[attr-defined]
+    else:
+        typer.echo(f"version {promotion.version} stays challenger; champion remains {promotion.previous}.")  # type: ignore[attr-defined]
+
+
+def train(
+    date_from: Annotated[str | None, typer.Option("--from", help="First as-of date (YYYY-MM-DD).")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last as-of date (YYYY-MM-DD).")] = None,
+    horizon: Annotated[int | None, typer.Option(help="Label horizon in days (default: settings).")] = None,
+    matrix: Annotated[Path | None, typer.Option(help="Read this feature matrix (parquet) instead of building it.",
+                                                exists=True, dir_okay=False)] = None,
+    truth: Annotated[Path | None, typer.Option(help="Simulator truth/ folder (evaluation against true outcomes).",
+                                               exists=True, file_okay=False)] = None,
+) -> None:
+    """Train, evaluate (vs the checklist and logistic regression, with fairness) and register a challenger."""
+    _quiet_mlflow()
+    from shouhu.settings import get_settings
+    from training import workflow
+
+    settings = get_settings()
+    settings.ensure_dirs()
+    try:
+        frame = workflow.load_matrix(settings, matrix, _date(date_from, "--from"), _date(date_to, "--to"),
+                                     horizon, truth, say=_say)
+        trained = workflow.train(frame, settings, horizon_days=horizon, say=_say)
+    except ValueError as exc:
+        _fail(f"shouhu train: {exc}")
+    _print_training(trained)
+
+
+def retrain(
+    feeds: Annotated[Path | None, typer.Option(help="A folder of new feed files to ingest first.",
+                                               exists=True, file_okay=False)] = None,
+    truth: Annotated[Path | None, typer.Option(help="Simulator truth/ folder.", exists=True, file_okay=False)] = None,
+    accept_disparity: Annotated[list[str] | None, typer.Option(help="GROUP=REASON, accepted disparity.")] = None,
+) -> None:
+    """The monthly job: ingest, features to the latest date, train, evaluate, promote through the gates."""
+    _quiet_mlflow()
+    from shouhu.settings import get_settings
+    from training import workflow
+
+    settings = get_settings()
+    settings.ensure_dirs()
+    try:
+        done = workflow.retrain(settings, feeds, truth, _accepted(accept_disparity), say=_say)
+    except ValueError as exc:
+        _fail(f"shouhu retrain: {exc}")
+    if done.ingest is not None:
+        total = done.ingest.total
+        typer.echo(f"ingest: {total.loaded:,} rows loaded, {total.quarantined:,} quarantined")
+    _print_training(done.trained)
+    _print_promotion(done.promotion)
+
+
+def promote(
+    version: Annotated[int | None, typer.Option(help="Version to promote (default: the challenger).")] = None,
+    accept_disparity: Annotated[list[str] | None, typer.Option(
+        help="GROUP=REASON: accept a disparity outside 0.8–1.25 for this attribute; recorded on the version.")] = None,
+    margin: Annotated[float, typer.Option(help="Allowed relative drop in precision@k vs the champion.")] = 0.05,
+    ece_bound: Annotated[float, typer.Option(help="Largest expected calibration error allowed.")] = 0.05,
+) -> None:
+    """Challenger -> champion, only through the gates (quality, fairness, calibration)."""
+    _quiet_mlflow()
+    from training import registry
+
+    try:
+        result = registry.promote(version, _accepted(accept_disparity), margin=margin, ece_bound=ece_bound)
+    except ValueError as exc:
+        _fail(f"shouhu promote: {exc}")
+    _print_promotion(result)
+    if not result.promoted and result.failed:
+        raise typer.Exit(1)
 
 
 def rollback() -> None:
-    """The previous champion back."""
-    _todo("rollback")
+    """Put the previous champion back (one command; the history is kept on the registered model)."""
+    _quiet_mlflow()
+    from training import registry
+
+    try:
+        demoted, restored = registry.rollback()
+    except ValueError as exc:
+        _fail(f"shouhu rollback: {exc}")
+    typer.echo(f"champion is version {restored} again (version {demoted} rolled back).")
 
 
-def score() -> None:
-    """Batch-score the cohort with the champion."""
-    _todo("score")
+def score(
+    as_of: Annotated[str, typer.Option(help="Score the cohort as of this date (YYYY-MM-DD).")],
+    out: Annotated[Path, typer.Option(help="Output file, .parquet or .csv.")],
+    matrix: Annotated[Path | None, typer.Option(help="Score rows of this feature matrix instead of building it.",
+                                                exists=True, dir_okay=False)] = None,
+) -> None:
+    """Batch-score the whole cohort with the champion: probability, percentile, band and reasons per child."""
+    _quiet_mlflow()
+    import pandas as pd
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from shouhu.settings import get_settings
+    from training import data, workflow
+
+    settings = get_settings()
+    day = pd.Timestamp(_date(as_of, "--as-of"))
+    try:
+        if matrix is not None:
+            frame = data.read_matrix(matrix)
+            frame = frame[frame["as_of"] == day]
+        else:
+            _say(f"building features as of {day:%Y-%m-%d}")
+            frame = data.build(settings.warehouse, [day], settings.horizon_days, None)
+        if frame.empty:
+            _fail(f"shouhu score: no children in the cohort as of {day:%Y-%m-%d}")
+        model, version = workflow.load_champion(settings)
+    except ValueError as exc:
+        _fail(f"shouhu score: {exc}")
+    columns = (TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns) as bar:
+        task = bar.add_task("score", total=len(frame))
+        scored = workflow.score(frame, model, version, advance=lambda n: bar.advance(task, n))
+    workflow.write_scores(scored, out)
+    bands = scored["band"].value_counts().to_dict()
+    typer.echo(f"scored {len(scored):,} children as of {day:%Y-%m-%d} with {settings.model_name} v{version} → {out}")
+    typer.echo("bands: " + ", ".join(f"{b} {bands.get(b, 0):,}" for b in ("red", "orange", "yellow", "green")))
 
 
-def audit() -> None:
-    """Fairness audit of any scored file."""
-    _todo("audit")
+def audit(
+    scores: Annotated[Path, typer.Option(help="A scored CSV or parquet file (any system's).")],
+    label: Annotated[str, typer.Option(help="Column with the observed outcome (0/1).")],
+    group: Annotated[str, typer.Option(help="Column with the group (sex, township, …).")],
+    top_k: Annotated[int | None, typer.Option(help="Selected = the N highest scores.")] = None,
+    top_pct: Annotated[float | None, typer.Option(help="Selected = the top P percent of scores.")] = None,
+    threshold: Annotated[float | None, typer.Option(help="Selected = score ≥ T.")] = None,
+    predicted: Annotated[str | None, typer.Option(help="Selected = this 0/1 column.")] = None,
+    reference: Annotated[str | None, typer.Option(help="Reference group (default: the largest).")] = None,
+    score_column: Annotated[str, typer.Option("--score", help="Score column for top-k/top-pct/threshold.")] = "score",
+    out: Annotated[Path | None, typer.Option(help="Also write the table to this CSV file.")] = None,
+) -> None:
+    """Fairness audit of a scored file: per group n, base rate, selection rate, precision, TPR, FPR, FNR and
+    disparity ratios vs a reference group (flagged outside 0.8–1.25)."""
+    from training.audit import AuditError, audit as run_audit, read_scores, selection
+    from training.fairness import to_markdown
+
+    try:
+        frame = read_scores(scores)
+        selected = selection(frame, score_column if predicted is None else None, top_k, top_pct, threshold,
+                             predicted)
+        table = run_audit(frame, label, group, selected, reference)
+    except AuditError as exc:
+        _fail(f"shouhu audit: {exc}", 2)
+    typer.echo(to_markdown(table))
+    flagged = table[table["flagged"] != ""]
+    typer.echo(f"\n{len(flagged)} of {len(table)} groups outside 0.8–1.25 on some rate (reference: "
+               f"{table.loc[table['reference'], 'group'].iloc[0]}).")
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(out, index=False, encoding="utf-8-sig")
+        typer.echo(f"written {out}")

@@ -1,0 +1,144 @@
+"""Point-in-time views: what the warehouse knew at each as-of date. Every builder reads the warehouse only
+through these functions, which is where `recorded_at < as_of` is enforced — once.
+
+Many as-of dates are handled in one query: the events are joined with the as-of dates table on
+`recorded_at < as_of` (and the window), never looped over in Python."""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+from ibis import _
+
+from data_contracts.feeds import FEEDS
+from features.backend import Warehouse
+
+NARROW_LBC = ("both_away", "one_away_other_incapable")  # 民政口径 留守儿童
+COHORT_MAX_AGE = 16
+
+
+def days_between(later: ir.TimestampValue, earlier: ir.TimestampValue) -> ir.IntegerValue:
+    """Calendar days from `earlier` to `later`."""
+    return later.date().delta(earlier.date(), unit="day")
+
+
+def whole_years(as_of: ir.TimestampValue, birth: ir.TimestampValue) -> ir.IntegerValue:
+    """Completed years of age (the 16th birthday counts from the day itself)."""
+    before_birthday = (as_of.month() < birth.month()) | (
+        (as_of.month() == birth.month()) & (as_of.day() < birth.day())
+    )
+    return as_of.year() - birth.year() - before_birthday.cast("int64")
+
+
+def event_time(source: str) -> str:
+    col = FEEDS[source].event_time
+    if col is None:
+        raise ValueError(f"{source} has no event time")
+    return col
+
+
+def visible_events(
+    t: ir.Table, dates: ir.Table, time_col: str, window_days: int | None
+) -> ir.Table:
+    """(event, as_of) pairs for events recorded before as_of whose event time lies in
+    [as_of - window_days, as_of); no window means all history. Adds `_t` (the event time)."""
+    ev = t.mutate(_t=t[time_col])
+    preds = [ev.recorded_at < dates.as_of, ev._t < dates.as_of]
+    if window_days is not None:
+        preds.append(ev._t >= dates.as_of - ibis.interval(days=window_days))
+    return ev.join(dates, preds)
+
+
+def latest_version(
+    t: ir.Table, dates: ir.Table, key: list[str], order: list[ir.Value], where: ir.BooleanValue | None = None
+) -> ir.Table:
+    """The latest version of each `key` among rows recorded before as_of, per as_of (ties broken by `order`)."""
+    j = t.join(dates, t.recorded_at < dates.as_of)
+    if where is not None:
+        j = j.filter(where.resolve(j) if hasattr(where, "resolve") else where)
+    w = ibis.window(group_by=[j[k] for k in [*key, "as_of"]], order_by=[o.resolve(j) for o in order])
+    return j.mutate(_rn=ibis.row_number().over(w)).filter(_._rn == 0).drop("_rn")
+
+
+def registry_snapshot(wh: Warehouse, dates: ir.Table) -> ir.Table:
+    """Each child's latest registry snapshot recorded before as_of, with the derived columns indicators,
+    rules and audit groups use."""
+    reg = wh.table("children_registry")
+    j = reg.join(dates, [reg.recorded_at < dates.as_of, reg.snapshot_date <= dates.as_of])
+    w = ibis.window(
+        group_by=[j.child_key, j.as_of], order_by=[ibis.desc(j.snapshot_date), ibis.desc(j.recorded_at)]
+    )
+    s = j.mutate(_rn=ibis.row_number().over(w)).filter(_._rn == 0).drop("_rn")
+    age = whole_years(s.as_of, s.birth_date)
+    notified = (
+        s.entrustment_notified_school.cast("float64").fill_null(0)
+        + s.entrustment_notified_village.cast("float64").fill_null(0)
+    ) / (s.entrustment_notified_school.notnull().cast("float64") + s.entrustment_notified_village.notnull().cast("float64")).nullif(0)
+    has_disability = s.disability_category.notnull() | s.disability_grade.notnull() | (s.health_status == "disabled")
+    return s.mutate(
+        age=age,
+        age_group=ibis.cases((age < 6, "0-5"), (age < 12, "6-11"), else_="12-15"),
+        village_code=s.residence_village_code,
+        # 统计用区划代码: the township is the first 9 digits, padded
+        township_code=s.residence_village_code.left(9) + "000",
+        minority=s.ethnicity_code != "01",
+        has_disability=has_disability,
+        both_parents_away=(s.father_away & s.mother_away).cast("float64"),
+        entrustment_notified=notified,
+        disability_severity=ibis.cases(
+            (s.disability_grade.notnull(), (5 - s.disability_grade).cast("float64")),
+            (has_disability, ibis.null("float64")),
+            else_=0.0,
+        ),
+        kunjing_nonempty=s.kunjing_types.fill_null("").strip().length() > 0,
+    )
+
+
+def cohort(snapshot: ir.Table) -> ir.Table:
+    """Children under 16, active, narrow left-behind or in any 困境 category, per their latest snapshot."""
+    return snapshot.filter(
+        (snapshot.status == "active")
+        & (snapshot.age < COHORT_MAX_AGE)
+        & (snapshot.lbc_type.isin(NARROW_LBC) | snapshot.kunjing_nonempty)
+    )
+
+
+def household_at(wh: Warehouse, dates: ir.Table) -> ir.Table:
+    """Latest visible version of each (person, child) relation already in force at as_of."""
+    hm = wh.table("household_members")
+    j = hm.join(dates, [hm.recorded_at < dates.as_of, hm.valid_from <= dates.as_of])
+    w = ibis.window(
+        group_by=[j.person_key, j.child_key, j.as_of],
+        order_by=[ibis.desc(j.valid_from), ibis.desc(j.recorded_at)],
+    )
+    return j.mutate(_rn=ibis.row_number().over(w)).filter(_._rn == 0).drop("_rn")
+
+
+def primary_caregiver(household: ir.Table) -> ir.Table:
+    """One living primary caregiver per (child, as_of): the one living with the child first, then by key."""
+    p = household.filter(household.is_primary_caregiver & household.alive)
+    w = ibis.window(
+        group_by=[p.child_key, p.as_of],
+        order_by=[ibis.desc(p.lives_with_child.fill_null(False)), p.person_key],
+    )
+    return p.mutate(_rn=ibis.row_number().over(w)).filter(_._rn == 0).drop("_rn")
+
+
+def episodes_at(wh: Warehouse, dates: ir.Table) -> ir.Table:
+    """Latest visible version of each migration episode that had begun by as_of."""
+    ep = wh.table("parent_migration_episodes")
+    j = ep.join(dates, [ep.recorded_at < dates.as_of, ep.depart_date < dates.as_of])
+    w = ibis.window(group_by=[j.episode_id, j.child_key, j.as_of], order_by=[ibis.desc(j.recorded_at)])
+    return j.mutate(_rn=ibis.row_number().over(w)).filter(_._rn == 0).drop("_rn")
+
+
+def lost_contact(episodes: ir.Table, min_days: int) -> ir.BooleanValue:
+    """An episode whose parent has been out of contact for at least `min_days` at as_of and not come back."""
+    since = episodes.lost_contact_since
+    returned = episodes.return_date.notnull() & (episodes.return_date < episodes.as_of)
+    return (
+        since.notnull()
+        & (since < episodes.as_of)
+        & (days_between(episodes.as_of, since) >= min_days)
+        & ~returned
+    )

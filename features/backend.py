@@ -1,0 +1,147 @@
+"""Everything backend-specific lives here: opening the DuckDB warehouse through Ibis, standing in an empty table
+for a feed the county does not have, and executing an expression. The builders only see `ibis.Table`s, so the
+same definitions can run on another Ibis backend (e.g. PySpark) by replacing this module."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from data_contracts.feeds import FEEDS
+from data_contracts.warehouse import table_columns
+
+_SQL_TO_IBIS = {"TIMESTAMP": "timestamp", "BOOLEAN": "boolean", "BIGINT": "int64", "DOUBLE": "float64"}
+
+
+def feed_schema(name: str) -> ibis.Schema:
+    """The warehouse schema of a feed's table (docs/architecture.md §2), lineage columns left out."""
+    cols = table_columns(FEEDS[name])
+    return ibis.schema(
+        {c: _SQL_TO_IBIS.get(t, "string") for c, t in cols.items() if not c.startswith("_")}
+    )
+
+
+def _ddl(name: str) -> str:
+    cols = table_columns(FEEDS[name])
+    return ", ".join(f'"{c}" {t}' for c, t in cols.items() if not c.startswith("_"))
+
+
+@dataclass
+class Warehouse:
+    """An open warehouse seen through an in-memory DuckDB session: the warehouse file is attached read-only
+    (so ingest may keep writing elsewhere), intermediate results are materialized as temp tables in the
+    session (keeps each compiled query small), and a feed without a table reads as an empty table."""
+
+    con: ibis.BaseBackend
+    database: tuple[str, str] | None = None  # where the feed tables live; None = the session itself
+    _tables: dict[str, ir.Table] = field(default_factory=dict)
+    _counter: itertools.count = field(default_factory=itertools.count)
+    recorded: list[str] = field(default_factory=list)  # statements that built the session's temp tables
+    _present: frozenset[str] | None = None  # feed tables found, looked up once
+
+    def _raw(self, sql: str, params: list | None = None) -> list[tuple]:
+        # raw DuckDB cursor: Ibis 12's own catalog helpers call a cursor method DuckDB 2 removed
+        return self.con.con.execute(sql, params or []).fetchall()
+
+    def has(self, name: str) -> bool:
+        if self._present is None:
+            catalog, schema = self.database or ("memory", "main")
+            rows = self._raw(
+                "SELECT table_name FROM information_schema.tables WHERE table_catalog = ? AND table_schema = ?",
+                [catalog, schema],
+            )
+            self._present = frozenset(r[0] for r in rows)
+        return name in self._present
+
+    def table(self, name: str) -> ir.Table:
+        if name not in self._tables:
+            if self.has(name):
+                self._tables[name] = self.con.table(name, database=self.database)
+            else:
+                stand_in = f"_empty_{name}"
+                self._step(f'CREATE OR REPLACE TEMP TABLE "{stand_in}" ({_ddl(name)})')
+                self._tables[name] = self.con.table(stand_in)
+        return self._tables[name]
+
+    def materialize(self, expr: ir.Table, hint: str = "t") -> ir.Table:
+        """Compute `expr` once into a session temp table and return a reference to it."""
+        name = f"_f{next(self._counter)}_{hint}"
+        self._step(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {self.con.compile(expr)}')
+        return self.con.table(name)
+
+    def _step(self, sql: str) -> None:
+        self._raw(sql)
+        self.recorded.append(sql)
+
+    def available(self) -> tuple[str, ...]:
+        """The feeds this warehouse has tables for (part of a compiled plan's identity)."""
+        return tuple(n for n in FEEDS if self.has(n))
+
+    def load_frame(self, name: str, frame: pd.DataFrame) -> ir.Table:
+        """A small pandas frame (as-of dates, truth) as a session temp table."""
+        self.con.con.register("_incoming", frame)
+        try:
+            self._raw(f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT * FROM _incoming')
+        finally:
+            self.con.con.unregister("_incoming")
+        return self.con.table(name)
+
+    def compile(self, expr: ir.Table) -> str:
+        return self.con.compile(expr)
+
+    def replay(self, statements: Sequence[str], query: str) -> pd.DataFrame:
+        """Run a compiled plan: the recorded statements, then the final query."""
+        for sql in statements:
+            self._raw(sql)
+        return self.query(query)
+
+    def query(self, sql: str) -> pd.DataFrame:
+        return self.con.con.sql(sql).to_arrow_table().to_pandas()
+
+    def latest_recorded_at(self) -> datetime | None:
+        """The latest `recorded_at` of any feed: the warehouse knows nothing after it."""
+        prefix = ".".join(f'"{p}"' for p in self.database) + "." if self.database else ""
+        names = [n for n in FEEDS if "recorded_at" in feed_schema(n) and self.has(n)]
+        if not names:
+            return None
+        union = " UNION ALL ".join(f'SELECT max(recorded_at) AS t FROM {prefix}"{n}"' for n in names)
+        value = self._raw(f"SELECT max(t) FROM ({union})")[0][0]
+        return None if value is None else pd.Timestamp(value).to_pydatetime()
+
+    def execute(self, expr: ir.Table) -> pd.DataFrame:
+        return self.con.to_pandas(expr)
+
+    def close(self) -> None:
+        self.con.disconnect()
+
+
+def open_warehouse(path: Path | str, threads: int | None = None) -> Warehouse:
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"warehouse {path} does not exist; run `shouhu ingest` first")
+    con = ibis.duckdb.connect()
+    if threads:
+        con.raw_sql(f"SET threads = {int(threads)}")
+    con.con.execute(f"ATTACH '{path.resolve()}' AS wh (READ_ONLY)")
+    return Warehouse(con, database=("wh", "main"))
+
+
+def session_warehouse(con: ibis.BaseBackend) -> Warehouse:
+    """A Warehouse whose feed tables live in the session itself (benchmarks generating data in DuckDB)."""
+    return Warehouse(con)
+
+
+def as_of_frame(dates: Iterable[date | datetime | str | pd.Timestamp]) -> pd.DataFrame:
+    """The as-of dates as a one-column frame of midnight timestamps (sorted, unique)."""
+    stamps = sorted({pd.Timestamp(d).normalize() for d in dates})
+    if not stamps:
+        raise ValueError("at least one as-of date is needed")
+    return pd.DataFrame({"as_of": pd.Series(stamps, dtype="datetime64[us]")})
+

@@ -1,0 +1,59 @@
+"""The FastAPI app factory: `create_app(settings)`. No work happens until the lifespan starts."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from serving.champion import ModelUnavailable
+from serving.metrics import MetricsMiddleware
+from serving.scoring import MatrixBuilder
+from serving.services import Services
+from serving.warehouse import WarehouseUnavailable
+from shouhu.settings import Settings
+
+log = logging.getLogger("shouhu.serving")
+
+DESCRIPTION = """守护 Shouhu：农村留守儿童预警排查走访名单。评分仅供参考，由工作人员决定。
+
+Roles: children_director (own village), supervisor (own township), county, data_team (pseudonymous keys, no
+names), admin (accounts, audit). Every read of a child's record is written to the audit log."""
+
+
+def create_app(settings: Settings, builder: MatrixBuilder | None = None) -> FastAPI:
+    services = Services(settings, builder)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services.start()
+        try:
+            yield
+        finally:
+            services.stop()
+
+    app = FastAPI(title="Shouhu 守护 API", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app.state.services = services
+
+    @app.exception_handler(ModelUnavailable)
+    @app.exception_handler(WarehouseUnavailable)
+    async def unavailable(_request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=503)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        # the type only: a message could quote data
+        log.error("unhandled %s", type(exc).__name__)
+        return JSONResponse({"detail": "internal error"}, status_code=500)
+
+    from serving.api import router
+
+    app.include_router(router)
+    from serving.web import mount as mount_pages  # the caseworker pages (serving/web)
+
+    mount_pages(app)
+    app.add_middleware(MetricsMiddleware, metrics=services.metrics)
+    return app

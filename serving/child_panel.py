@@ -1,0 +1,148 @@
+"""The explanation panel of one child: who, why, what the records say, and what was decided.
+Everything warehouse-derived is cached per (child, as-of date, warehouse generation, identity shown)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data_contracts.enums import CAPACITY, RELATION
+from serving import explain
+from serving.access import Principal, Role, township_of
+from serving.decisions import ACTION_ZH, Action, decisions_for
+from serving.tables import Decision, VisitList, VisitListRow
+from serving.warehouse import Warehouse
+
+
+class LRU:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: OrderedDict[Any, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        return None
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+
+def locate_child(session: Session, warehouse: Warehouse, child_key: str) -> str | None:
+    """The child's village: the warehouse's latest snapshot, else the latest list row that named the child."""
+    village = warehouse.child_village(child_key)
+    if village is None:
+        village = session.scalar(
+            select(VisitListRow.village_code)
+            .where(VisitListRow.child_key == child_key)
+            .order_by(VisitListRow.id.desc())
+            .limit(1)
+        )
+    return village
+
+
+def score_history(session: Session, child_key: str) -> list[tuple[VisitListRow, VisitList]]:
+    rows = session.execute(
+        select(VisitListRow, VisitList)
+        .join(VisitList, VisitList.id == VisitListRow.list_id)
+        .where(VisitListRow.child_key == child_key)
+        .order_by(VisitList.as_of, VisitList.id)
+    ).all()
+    seen: set[tuple[dt.date, str]] = set()
+    out = []
+    for row, vl in rows:  # a child is on its village's and its township's list: show each (date, model) once
+        if (vl.as_of, vl.model_version) not in seen:
+            seen.add((vl.as_of, vl.model_version))
+            out.append((row, vl))
+    return out
+
+
+def score_point(row: VisitListRow, vl: VisitList) -> dict[str, Any]:
+    return {
+        "as_of": vl.as_of, "model_version": vl.model_version, "list_id": vl.id, "list_row_id": row.id,
+        "rank": row.rank, "probability": row.probability, "percentile": row.percentile, "band": row.band,
+    }  # fmt: skip
+
+
+def decision_views(decisions: list[Decision], principal: Principal) -> list[dict[str, Any]]:
+    corrected_by = {d.corrects_id: d.id for d in decisions if d.corrects_id is not None}
+    redact = not principal.sees_names  # free text may name people
+    out = []
+    for d in decisions:
+        findings = dict(d.findings) if d.findings else None
+        if findings and redact:
+            findings["notes"] = None
+        out.append({
+            "id": d.id, "list_row_id": d.list_row_id, "child_key": d.child_key, "action": d.action,
+            "action_zh": ACTION_ZH[Action(d.action)], "reason": None if redact else d.reason,
+            "findings": findings, "corrects_id": d.corrects_id, "corrected_by": corrected_by.get(d.id),
+            "out_of_order": d.out_of_order, "decided_by": d.decided_by, "role": d.role, "decided_at": d.decided_at,
+        })  # fmt: skip
+    return out
+
+
+def _warehouse_facts(
+    warehouse: Warehouse, cache: LRU, child_key: str, as_of: dt.date, identity: bool
+) -> dict:
+    key = (child_key, as_of, warehouse.generation, identity)
+    facts = cache.get(key)
+    if facts is None:
+        guardian = warehouse.guardian(child_key, as_of, with_identity=identity)
+        if guardian is not None:
+            guardian["relation_zh"] = RELATION.get(guardian.get("relation") or "")
+            guardian["guardian_capacity_zh"] = CAPACITY.get(guardian.get("guardian_capacity") or "")
+        facts = {
+            "name": warehouse.child_names([child_key]).get(child_key) if identity else None,
+            "profile": warehouse.profile(child_key, as_of),
+            "recent_visits": warehouse.recent_visits(child_key, as_of),
+            "attendance": warehouse.attendance_summary(child_key, as_of),
+            "guardian": guardian,
+            "data_freshness": warehouse.freshness(child_key, as_of),
+        }
+        cache.put(key, facts)
+    return facts
+
+
+def build_panel(
+    session: Session,
+    warehouse: Warehouse,
+    cache: LRU,
+    principal: Principal,
+    child_key: str,
+    village_code: str,
+    as_of: dt.date | None,
+    model_version: str | None,
+) -> dict[str, Any]:
+    history = score_history(session, child_key)
+    if as_of is not None:
+        history = [(r, vl) for r, vl in history if vl.as_of <= as_of]
+    latest = history[-1] if history else None
+    if as_of is None:
+        as_of = latest[1].as_of if latest else (warehouse.latest_date() or dt.date.today())
+    identity = principal.sees_names and principal.role is not Role.data_team
+    facts = _warehouse_facts(warehouse, cache, child_key, as_of, identity)
+    return {
+        "child_key": child_key,
+        "as_of": as_of,
+        "village_code": village_code,
+        "township_code": township_of(village_code),
+        **facts,
+        "score": score_point(*latest) if latest else None,
+        "score_history": [score_point(r, vl) for r, vl in history],
+        "reasons": explain.with_text(latest[0].reasons) if latest else [],
+        "rule_flags": explain.rule_flags(latest[0].rule_flags) if latest else [],
+        "decisions": decision_views(decisions_for(session, child_key), principal),
+        "model_version": model_version,
+    }

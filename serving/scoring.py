@@ -1,0 +1,86 @@
+"""Scores for the cohort at an as-of date: the feature matrix (features.pipeline.build_matrix) scored by the
+champion pyfunc, cached in memory per (model version, as-of date, warehouse generation) so later requests for
+any scope of that date are fast."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from serving.champion import Champion, LoadedModel
+from serving.warehouse import Warehouse
+
+SCORE_COLUMNS = ["child_key", "village_code", "township_code", "probability", "percentile", "band", "rule_flags",
+                 "reasons"]  # fmt: skip
+MatrixBuilder = Callable[[Path, list[pd.Timestamp]], pd.DataFrame]
+
+
+def default_builder(warehouse: Path, as_of_dates: list[pd.Timestamp]) -> pd.DataFrame:
+    from features.pipeline import build_matrix
+
+    return build_matrix(warehouse, as_of_dates)
+
+
+def score_matrix(matrix: pd.DataFrame, model: Any) -> pd.DataFrame:
+    """The serving view of a scored matrix: scope columns, score, rule flags and parsed reasons."""
+    if matrix.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in SCORE_COLUMNS})
+    predicted = model.predict(matrix)
+    out = pd.DataFrame(
+        {
+            "child_key": matrix["child_key"].astype(str).to_numpy(),
+            "village_code": matrix["village_code"].astype(str).to_numpy(),
+            "township_code": matrix["township_code"].astype(str).to_numpy(),
+            "probability": pd.to_numeric(predicted["probability"]).to_numpy(dtype="float64"),
+            "percentile": pd.to_numeric(predicted["percentile"]).to_numpy(dtype="float64"),
+            "band": predicted["band"].astype(str).to_numpy(),
+            "rule_flags": matrix["rule_flags"].fillna("").astype(str).to_numpy(),
+            "reasons": [json.loads(r) if isinstance(r, str) and r else [] for r in predicted["reasons"]],
+        }
+    )
+    return out
+
+
+class Scorer:
+    def __init__(self, warehouse: Warehouse, champion: Champion, builder: MatrixBuilder | None = None,
+                 max_entries: int = 8) -> None:  # fmt: skip
+        self.warehouse = warehouse
+        self.champion = champion
+        self.builder = builder or default_builder
+        self.max_entries = max_entries
+        self._cache: OrderedDict[tuple[str, dt.date, int], pd.DataFrame] = OrderedDict()
+        self._lock = threading.Lock()
+        self._key_locks: dict[tuple[str, dt.date, int], threading.Lock] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def scores(self, model: LoadedModel, as_of: dt.date) -> pd.DataFrame:
+        self.warehouse.cursor()  # notices a replaced warehouse file (bumps generation)
+        key = (model.version, as_of, self.warehouse.generation)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                self.hits += 1
+                return self._cache[key]
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:  # one computation per key even when many requests arrive together
+            with self._lock:
+                if key in self._cache:
+                    self.hits += 1
+                    return self._cache[key]
+            self.misses += 1
+            matrix = self.builder(self.warehouse.path, [pd.Timestamp(as_of)])
+            scored = score_matrix(matrix, model.model)
+            with self._lock:
+                self._cache[key] = scored
+                while len(self._cache) > self.max_entries:
+                    self._cache.popitem(last=False)
+                self._key_locks.pop(key, None)
+            return scored

@@ -1,0 +1,56 @@
+"""Everything the app holds for its lifetime: database, warehouse, champion model, scorer, caches, metrics.
+Built by `create_app` without doing any work; `start()` (the lifespan) migrates, loads and starts polling."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.orm import Session
+
+from serving.champion import Champion
+from serving.child_panel import LRU
+from serving.db import make_engine, make_sessionmaker, migrate
+from serving.metrics import Metrics
+from serving.ratelimit import RateLimiter
+from serving.scoring import MatrixBuilder, Scorer
+from serving.warehouse import Warehouse
+from shouhu.settings import Settings
+
+
+class Services:
+    def __init__(self, settings: Settings, builder: MatrixBuilder | None = None) -> None:
+        self.settings = settings
+        self.engine = make_engine(settings.database_url)
+        self.sessionmaker = make_sessionmaker(self.engine)
+        self.warehouse = Warehouse(settings.warehouse)
+        self.champion = Champion(
+            settings.mlflow_tracking_uri, settings.model_name, settings.model_poll_seconds
+        )
+        self.scorer = Scorer(self.warehouse, self.champion, builder)
+        self.panel_cache = LRU(4096)
+        self.metrics = Metrics()
+        self.token_limiter = RateLimiter(attempts=10, window_seconds=60.0)
+        self._users = 0  # lifespans running on this app (a test client and a live server may share it)
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        with self._lock:
+            self._users += 1
+            if self._users == 1:
+                migrate(self.engine)
+                self.champion.start()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._users -= 1
+            if self._users == 0:
+                self.champion.stop()
+                self.warehouse.close()
+                self.engine.dispose()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self.sessionmaker() as session:
+            yield session

@@ -1,0 +1,250 @@
+"""The caseworker pages (中文): login, visit list (+ Excel and print), child panel, concern level, decision form.
+
+Handlers are thin: they read the form or query, call `serving.web.casework` (which calls the API's own
+functions, so access rules, names and the audit log follow one path) and render a template."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from serving import api, schemas
+from serving.access import ROLE_ZH, Principal
+from serving.services import Services
+from serving.web import casework, views
+from serving.web.casework import COOKIE, NotSignedIn, PageError
+
+HERE = Path(__file__).parent
+router = APIRouter(include_in_schema=False)
+CHILD_KEY = re.compile(schemas.CHILD_KEY_PATTERN)
+CODE12 = re.compile(r"^\d{12}$")
+
+
+@lru_cache
+def templates() -> Jinja2Templates:
+    t = Jinja2Templates(directory=HERE / "templates")
+    t.env.globals.update(NOTE=views.NOTE, ROLE_ZH=ROLE_ZH, band_zh=views.band_zh, short_date=views.short_date,
+                         percentile_text=views.percentile_text)  # fmt: skip
+    return t
+
+
+def render(request: Request, name: str, context: dict, status: int = 200) -> HTMLResponse:
+    response = templates().TemplateResponse(request, name, context, status_code=status)
+    # pages carry children's names: a shared phone's browser must not keep them
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def who(request: Request, session: Annotated[Session, Depends(api.db)]) -> Principal:
+    return casework.current_principal(request, session)
+
+
+Svc = Annotated[Services, Depends(api.services)]
+Db = Annotated[Session, Depends(api.db)]
+Who = Annotated[Principal, Depends(who)]
+Code = Annotated[str | None, Query(max_length=12)]
+
+
+def _code(value: str | None) -> str | None:
+    return value if value and CODE12.match(value) else None
+
+
+def _child(child_key: str) -> str:
+    if not CHILD_KEY.match(child_key):
+        raise PageError(404, "没有这个儿童编号")
+    return child_key
+
+
+def _safe_next(target: str | None) -> str:
+    # only local paths: a login link must not send the caseworker to another site
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/list"
+
+
+# --- login ----------------------------------------------------------------------------------------------------
+@router.get("/")
+def home() -> RedirectResponse:
+    return RedirectResponse("/list", status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str | None = None) -> HTMLResponse:
+    return render(request, "login.html", {"next": _safe_next(next), "error": None, "username": ""})
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    svc: Svc,
+    session: Db,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=256)],
+    next: Annotated[str, Form(max_length=512)] = "/list",
+) -> Response:
+    try:
+        token = casework.sign_in(request, svc, session, username, password)
+    except PageError as exc:
+        message = "账号或密码错误" if exc.status == 401 else "尝试次数过多，请稍后再试" if exc.status == 429 else exc.message
+        return render(request, "login.html", {"next": _safe_next(next), "error": message, "username": username},
+                      status=exc.status)  # fmt: skip
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(COOKIE, token.access_token, max_age=token.expires_in, httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https", path="/")  # fmt: skip
+    return response
+
+
+@router.post("/logout")
+def logout() -> RedirectResponse:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+# --- visit list -----------------------------------------------------------------------------------------------
+def _list_context(page: casework.ListPage, who: Principal) -> dict:
+    return {"who": who, "page": page, "list": page.data, "rows": page.rows, "areas": page.areas,
+            "freshness": views.list_freshness, "legend": views.band_legend({})}  # fmt: skip
+
+
+@router.get("/list", response_class=HTMLResponse)
+def visit_list(
+    request: Request, svc: Svc, session: Db, user: Who, township: Code = None, village: Code = None,
+    band: Annotated[str | None, Query(max_length=8)] = None,
+) -> HTMLResponse:  # fmt: skip
+    page = casework.list_page(svc, session, user, _code(township), _code(village), band)
+    return render(request, "list.html", _list_context(page, user))
+
+
+@router.get("/list/print", response_class=HTMLResponse)
+def visit_list_print(
+    request: Request, svc: Svc, session: Db, user: Who, township: Code = None, village: Code = None,
+    band: Annotated[str | None, Query(max_length=8)] = None,
+) -> HTMLResponse:  # fmt: skip
+    page = casework.list_page(svc, session, user, _code(township), _code(village), band)
+    casework.record_export(session, user, page, "print")
+    return render(request, "print.html", {**_list_context(page, user), "printed_at": dt.datetime.now()})
+
+
+@router.get("/list.xlsx")
+def visit_list_xlsx(
+    svc: Svc, session: Db, user: Who, township: Code = None, village: Code = None,
+    band: Annotated[str | None, Query(max_length=8)] = None,
+) -> Response:  # fmt: skip
+    from serving.web.export import workbook
+
+    page = casework.list_page(svc, session, user, _code(township), _code(village), band)
+    casework.record_export(session, user, page, "xlsx")
+    filename = f"走访清单_{page.data.scope.replace(':', '_')}_{page.data.as_of.isoformat()}.xlsx"
+    return Response(
+        workbook(page, user.sees_names),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
+                 "Cache-Control": "no-store"},
+    )  # fmt: skip
+
+
+# --- one child ------------------------------------------------------------------------------------------------
+@router.get("/children/{child_key}", response_class=HTMLResponse)
+def child_page(
+    request: Request, svc: Svc, session: Db, user: Who, child_key: str,
+    row: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    saved: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> HTMLResponse:  # fmt: skip
+    panel = casework.child_panel(svc, session, user, _child(child_key))
+    row_id = casework.list_row_for(session, child_key, row, panel)
+    cycle = casework.cycle_of(panel)
+    concern = casework.prior_concern(session, user, child_key, cycle)
+    context = {"who": user, "panel": panel, "row_id": row_id, "cycle": cycle, "concern": concern,
+               "concern_zh": casework.CONCERN_ZH, "areas": casework.area_names(svc)}  # fmt: skip
+    if concern is None and casework.asks_concern(user) and panel.score is not None:
+        # the caseworker's own judgement first, so the score cannot anchor it
+        return render(request, "concern.html", context)
+    context.update(
+        saved=saved,
+        bars=views.reason_bars(panel.reasons),
+        legend=views.band_legend(casework.band_cutoffs(svc)),
+        freshness=views.freshness_rows(panel.data_freshness, panel.as_of),
+        timeline=views.visit_timeline(panel.recent_visits, panel.as_of),
+        visits=views.visit_rows(panel.recent_visits),
+        attendance=views.attendance_bars(panel.attendance),
+        spark=views.score_sparkline(panel.score_history),
+        profile=views.profile_rows(panel.profile),
+        can_decide=casework.asks_concern(user),
+    )
+    return render(request, "child.html", context)
+
+
+@router.post("/children/{child_key}/concern")
+def concern(
+    svc: Svc, session: Db, user: Who, child_key: str,
+    level: Annotated[str, Form(max_length=16)], cycle: Annotated[dt.date, Form()],
+    row: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
+) -> RedirectResponse:  # fmt: skip
+    casework.record_concern(svc, session, user, _child(child_key), cycle, level)
+    return RedirectResponse(f"/children/{child_key}" + (f"?row={row}" if row else ""), status_code=303)
+
+
+def _decision_context(svc: Services, session: Session, user: Principal, child_key: str, row: int | None,
+                      corrects: int | None) -> dict:  # fmt: skip
+    panel = casework.child_panel(svc, session, user, _child(child_key))
+    return {"who": user, "panel": panel, "row_id": casework.list_row_for(session, child_key, row, panel),
+            "corrects": corrects, "actions": views.ACTIONS, "action_help": views.ACTION_HELP,
+            "areas": casework.area_names(svc), "error": None, "form": {}}  # fmt: skip
+
+
+@router.get("/children/{child_key}/decide", response_class=HTMLResponse)
+def decision_page(
+    request: Request, svc: Svc, session: Db, user: Who, child_key: str,
+    row: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    corrects: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> HTMLResponse:  # fmt: skip
+    return render(request, "decide.html", _decision_context(svc, session, user, child_key, row, corrects))
+
+
+@router.post("/children/{child_key}/decide", response_class=HTMLResponse)
+def decide(
+    request: Request, svc: Svc, session: Db, user: Who, child_key: str,
+    list_row_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    action: Annotated[str, Form(max_length=32)],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    notes: Annotated[str, Form(max_length=2000)] = "",
+    child_seen: Annotated[bool, Form()] = False,
+    guardian_present: Annotated[bool, Form()] = False,
+    corrects_id: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
+) -> Response:  # fmt: skip
+    form = casework.DecisionForm(_child(child_key), list_row_id, action, reason, child_seen, guardian_present, notes, corrects_id)
+    try:
+        decision = casework.record_decision(svc, session, user, form)
+    except PageError as exc:
+        if exc.status != 422:
+            raise
+        context = _decision_context(svc, session, user, child_key, list_row_id, corrects_id)
+        context.update(error=exc.message, form=form.__dict__)
+        return render(request, "decide.html", context, status=422)
+    return RedirectResponse(f"/children/{decision.child_key}?row={list_row_id}&saved={decision.id}#decisions",
+                            status_code=303)  # fmt: skip
+
+
+# --- errors ---------------------------------------------------------------------------------------------------
+def install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NotSignedIn)
+    async def not_signed_in(request: Request, _exc: NotSignedIn) -> RedirectResponse:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(PageError)
+    async def page_error(request: Request, exc: PageError) -> HTMLResponse:
+        title = {403: "无权查看", 404: "未找到", 422: "无法处理", 503: "暂时不可用"}.get(exc.status, "出错了")
+        return render(request, "error.html", {"title": title, "message": exc.message, "status": exc.status},
+                      status=exc.status)  # fmt: skip

@@ -1,0 +1,77 @@
+"""Sign-in: argon2-hashed passwords, signed expiring tokens, a rate limit, and the `shouhu users` command."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from serving.security import issue_token
+from tests.serving import factories as f
+
+pytestmark = pytest.mark.db
+
+
+def test_passwords_are_stored_as_argon2_hashes(app, accounts) -> None:
+    from serving.tables import User
+
+    with app.state.services.session() as session:
+        stored = session.scalar(select(User.password_hash).where(User.username == "director_a1"))
+    assert stored.startswith("$argon2") and f.PASSWORD not in stored
+
+
+def test_a_wrong_password_is_refused_and_audited(client, accounts, audit_rows) -> None:
+    r = client.post("/api/v1/auth/token", data={"username": "director_a1", "password": "wrong-password"})
+    assert r.status_code == 401
+    assert (audit_rows()[-1]["action"], audit_rows()[-1]["outcome"]) == ("sign_in", "denied")
+
+
+def test_expired_and_forged_tokens_are_refused(client, app, accounts) -> None:
+    secret = app.state.services.settings.token_secret.get_secret_value()
+    old = issue_token("county_staff", secret, 1, now=dt.datetime.now(dt.UTC) - dt.timedelta(hours=2))
+    r = client.get("/api/v1/model", headers={"Authorization": f"Bearer {old}"})
+    assert r.status_code == 401 and "expired" in r.json()["detail"]
+    forged = issue_token("county_staff", "someone-elses-secret", 5)
+    assert client.get("/api/v1/model", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+
+
+def test_repeated_sign_in_attempts_are_rate_limited(client, app, accounts) -> None:
+    limiter = app.state.services.token_limiter
+    saved = limiter.attempts
+    limiter.attempts = 3
+    limiter._hits.clear()  # earlier sign-ins of the session share the test client's address
+    try:
+        codes = [client.post("/api/v1/auth/token", data={"username": "ratelimited", "password": "nope-nope"})
+                 .status_code for _ in range(5)]  # fmt: skip
+    finally:
+        limiter.attempts = saved
+        limiter._hits.clear()
+    assert codes[:3] == [401, 401, 401] and codes[3:] == [429, 429]
+
+
+def test_users_add_reads_the_password_from_stdin_and_the_user_can_sign_in(client, settings, monkeypatch) -> None:
+    from serving.cli import users_app
+
+    monkeypatch.setenv("SHOUHU_DATABASE_URL", settings.database_url)
+    from shouhu.settings import get_settings
+
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        args = ["add", "--username", "newdirector", "--role", "children_director", "--village", f.VILLAGE_A2,
+                "--password-stdin"]  # fmt: skip
+        result = runner.invoke(users_app, args, input="a-long-password\n")
+        assert result.exit_code == 0, result.output
+        again = runner.invoke(users_app, args, input="a-long-password\n")
+        assert again.exit_code == 2 and "already exists" in again.output
+        bad = runner.invoke(users_app, ["add", "--username", "x", "--role", "supervisor", "--password-stdin"],
+                            input="a-long-password\n")  # fmt: skip
+        assert bad.exit_code == 2 and "--township" in bad.output
+        listed = runner.invoke(users_app, ["list"])
+        assert "newdirector" in listed.output
+    finally:
+        get_settings.cache_clear()
+    r = client.post("/api/v1/auth/token", data={"username": "newdirector", "password": "a-long-password"})
+    assert r.status_code == 200 and r.json()["role"] == "children_director"

@@ -1,0 +1,58 @@
+"""Fixtures of the training room: the synthetic matrix factory and a throwaway MLflow store per test module.
+
+`factories.py` is loaded under a room-specific module name so it cannot clash with another room's factories."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+
+def _load_factories() -> ModuleType:
+    name = "training_test_factories"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("factories.py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+@pytest.fixture(scope="session")
+def factories() -> ModuleType:
+    return _load_factories()
+
+
+@pytest.fixture(scope="session")
+def county(factories: ModuleType):
+    """600 children × 20 monthly as-of dates in 3 townships, with a known signal."""
+    return factories.make_matrix()
+
+
+@pytest.fixture
+def shouhu_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Settings pointing at a temporary MLflow store and data folder (what the CLI reads)."""
+    from shouhu.settings import get_settings
+
+    monkeypatch.setenv("SHOUHU_MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    monkeypatch.setenv("SHOUHU_MLFLOW_ARTIFACT_ROOT", str(tmp_path / "mlruns"))
+    monkeypatch.setenv("SHOUHU_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SHOUHU_WAREHOUSE", str(tmp_path / "data" / "warehouse.duckdb"))
+    monkeypatch.setenv("SHOUHU_VISITS_PER_TOWNSHIP", "10")
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def trained(county):
+    """One model trained on `county` (no MLflow), shared by the behavioural tests."""
+    from features.spec import load_spec
+    from training.pipeline import TrainConfig, train_and_evaluate
+
+    return train_and_evaluate(county, load_spec(), TrainConfig(k=10, n_folds=2, min_positives=5))

@@ -1,0 +1,61 @@
+"""Metrics at capacity: k children per township per cycle, checked on tiny frames by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from training.metrics import oracle_ratios, precision_recall, ranking_metrics, top_k_mask, top_pct_mask
+
+
+def _frame() -> pd.DataFrame:
+    # two townships, one as-of; T1 holds most of the high scores
+    return pd.DataFrame({
+        "township_code": ["T1"] * 4 + ["T2"] * 4,
+        "as_of": pd.Timestamp("2024-01-01"),
+        "label": [1, 1, 0, 0, 0, 1, 0, 0],
+        "score": [0.9, 0.8, 0.7, 0.6, 0.3, 0.2, 0.1, 0.05],
+    })
+
+
+def test_capacity_applies_per_township_not_county_wide() -> None:
+    frame = _frame()
+    mask = top_k_mask(frame, frame["score"].to_numpy(), k=1)
+    # each township visits its own top child: T1's 0.9 and T2's 0.3 (not T1's 0.8)
+    assert frame.loc[mask, "score"].tolist() == [0.9, 0.3]
+    assert precision_recall(frame["label"].to_numpy(), mask) == (0.5, pytest.approx(1 / 3))
+
+
+def test_capacity_is_per_as_of_date() -> None:
+    frame = pd.concat([_frame(), _frame().assign(as_of=pd.Timestamp("2024-02-01"))], ignore_index=True)
+    mask = top_k_mask(frame, frame["score"].to_numpy(), k=2)
+    assert mask.sum() == 8  # 2 per township per date
+
+
+def test_top_percent_is_taken_within_each_as_of() -> None:
+    frame = _frame()
+    mask = top_pct_mask(frame, frame["score"].to_numpy(), 0.25)
+    assert frame.loc[mask, "score"].tolist() == [0.9, 0.8]
+
+
+def test_a_tied_score_gets_no_credit_from_the_file_order() -> None:
+    # outcomes listed first in each township: breaking ties by file order would give precision 1.0
+    n = 400
+    frame = pd.DataFrame({"township_code": np.repeat(["T1", "T2"], n // 2), "as_of": pd.Timestamp("2024-01-01"),
+                          "label": np.tile(np.r_[np.ones(20), np.zeros(n // 2 - 20)], 2).astype(int)})
+    tied = np.zeros(n)
+    precision = ranking_metrics(frame, tied, "label", k=20)["precision_at_k"]
+    assert precision < 0.4  # close to the base rate of 0.1, far from 1.0
+
+
+def test_ranking_by_the_true_risk_has_an_oracle_ratio_of_one() -> None:
+    rng = np.random.default_rng(0)
+    risk = rng.beta(1, 10, 2000)
+    frame = pd.DataFrame({"township_code": rng.choice(["T1", "T2"], 2000), "as_of": pd.Timestamp("2024-01-01"),
+                          "true_risk": risk})
+    frame["true_label"] = (rng.random(2000) < risk).astype(int)
+    frame["label"] = frame["true_label"]
+    assert oracle_ratios(frame, risk, k=50)["oracle_ratio"] == pytest.approx(1.0)
+    noise = rng.random(2000)
+    assert oracle_ratios(frame, noise, k=50)["oracle_ratio"] < 0.8

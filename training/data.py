@@ -1,0 +1,58 @@
+"""Getting the feature matrix: read a parquet file, or build it over monthly as-of dates from the warehouse
+(`features.pipeline.build_matrix`, docs/architecture.md §3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from training.splits import monthly_as_of_dates
+
+# Indicators look back up to a year; the first as-of dates of a warehouse would see too little history.
+WARM_UP_MONTHS = 6
+
+
+def read_matrix(path: Path) -> pd.DataFrame:
+    frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, parse_dates=["as_of"])
+    frame["as_of"] = pd.to_datetime(frame["as_of"])
+    return frame
+
+
+def warehouse_window(warehouse: Path) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """(earliest registry snapshot, latest record) in the warehouse: the span the matrix can cover."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        first, last = con.execute(
+            "SELECT min(snapshot_date), max(recorded_at) FROM children_registry"
+        ).fetchone()
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        for table in ("visit_logs", "school_attendance", "incidents"):
+            if table in tables:
+                (latest,) = con.execute(f'SELECT max(recorded_at) FROM "{table}"').fetchone()
+                if latest is not None and (last is None or latest > last):
+                    last = latest
+    finally:
+        con.close()
+    if first is None or last is None:
+        raise ValueError(f"{warehouse} holds no children_registry rows: ingest feeds first")
+    return pd.Timestamp(first), pd.Timestamp(last)
+
+
+def default_dates(warehouse: Path, start: str | None, end: str | None) -> list[pd.Timestamp]:
+    """Monthly as-of dates between `start` and `end`, defaulting to the warehouse's span after a warm-up."""
+    first, last = warehouse_window(warehouse)
+    begin = pd.Timestamp(start) if start else first + pd.DateOffset(months=WARM_UP_MONTHS)
+    stop = pd.Timestamp(end) if end else last
+    dates = monthly_as_of_dates(begin, stop)
+    if not dates:
+        raise ValueError(f"no month start between {begin:%Y-%m-%d} and {stop:%Y-%m-%d}")
+    return dates
+
+
+def build(warehouse: Path, dates: list[pd.Timestamp], horizon_days: int, truth_dir: Path | None) -> pd.DataFrame:
+    from features.pipeline import build_matrix
+
+    return build_matrix(warehouse, dates, horizon_days=horizon_days, truth_dir=truth_dir)

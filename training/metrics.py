@@ -1,0 +1,137 @@
+"""Ranking and probability metrics at real capacity.
+
+A caseworker's list is the top k children of a township for one cycle, so precision@k and recall@k are
+computed per (township, as-of) group and pooled. Ties in a score are broken by a seeded random order, so a
+coarse hand-made score is neither helped nor hurt by the row order of the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.calibration import calibration_curve
+from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+
+CAPACITY_GROUP = ("township_code", "as_of")
+TOP_PCTS: tuple[float, ...] = (0.05, 0.10, 0.20)
+
+
+def _order(score: np.ndarray, seed: int) -> np.ndarray:
+    tiebreak = np.random.default_rng(seed).random(len(score))
+    return np.lexsort((tiebreak, -np.asarray(score, dtype="float64")))
+
+
+def top_k_mask(
+    frame: pd.DataFrame, score: np.ndarray, k: int, by: Sequence[str] = CAPACITY_GROUP, seed: int = 0
+) -> np.ndarray:
+    """True for the `k` highest scores within each group of `by` (all rows when a group has fewer)."""
+    order = _order(score, seed)
+    groups = frame[list(by)].iloc[order]
+    rank = groups.groupby(list(by), sort=False, dropna=False).cumcount().to_numpy()
+    mask = np.zeros(len(frame), dtype=bool)
+    mask[order[rank < k]] = True
+    return mask
+
+
+def top_pct_mask(
+    frame: pd.DataFrame, score: np.ndarray, pct: float, by: Sequence[str] = ("as_of",), seed: int = 0
+) -> np.ndarray:
+    """True for the top `pct` (rounded up) of each group of `by`."""
+    order = _order(score, seed)
+    groups = frame[list(by)].iloc[order]
+    grouped = groups.groupby(list(by), sort=False, dropna=False)
+    rank = grouped.cumcount().to_numpy()
+    size = grouped[next(iter(by))].transform("size").to_numpy()
+    mask = np.zeros(len(frame), dtype=bool)
+    mask[order[rank < np.ceil(pct * size)]] = True
+    return mask
+
+
+def precision_recall(y: np.ndarray, selected: np.ndarray) -> tuple[float, float]:
+    y = np.asarray(y).astype(bool)
+    tp = float((y & selected).sum())
+    precision = tp / selected.sum() if selected.sum() else float("nan")
+    recall = tp / y.sum() if y.sum() else float("nan")
+    return precision, recall
+
+
+def ranking_metrics(
+    frame: pd.DataFrame, score: np.ndarray, label: str, k: int, pcts: Sequence[float] = TOP_PCTS
+) -> dict[str, float]:
+    """precision/recall at capacity k per township and as-of, and at the top p % of each as-of."""
+    y = frame[label].to_numpy()
+    out: dict[str, float] = {}
+    p, r = precision_recall(y, top_k_mask(frame, score, k))
+    out["precision_at_k"], out["recall_at_k"] = p, r
+    for pct in pcts:
+        p, r = precision_recall(y, top_pct_mask(frame, score, pct))
+        out[f"precision_at_{round(pct * 100)}pct"], out[f"recall_at_{round(pct * 100)}pct"] = p, r
+    return out
+
+
+def expected_calibration_error(y: np.ndarray, prob: np.ndarray, bins: int = 10) -> float:
+    """Mean |observed - predicted| over equal-count bins, weighted by bin size."""
+    y = np.asarray(y, dtype="float64")
+    prob = np.asarray(prob, dtype="float64")
+    if len(y) == 0:
+        return float("nan")
+    order = np.argsort(prob, kind="stable")
+    total = 0.0
+    for part in np.array_split(order, min(bins, len(y))):
+        total += len(part) * abs(y[part].mean() - prob[part].mean())
+    return total / len(y)
+
+
+def probability_metrics(y: np.ndarray, score: np.ndarray, prob: np.ndarray | None) -> dict[str, float]:
+    """Ranking quality from `score` (PR-AUC, ROC-AUC); calibration from `prob` (Brier, ECE)."""
+    y = np.asarray(y).astype(int)
+    both = len(np.unique(y)) == 2
+    out = {
+        "pr_auc": float(average_precision_score(y, score)) if both else float("nan"),
+        "roc_auc": float(roc_auc_score(y, score)) if both else float("nan"),
+        "base_rate": float(y.mean()),
+    }
+    if prob is not None:
+        out["brier"] = float(brier_score_loss(y, prob))
+        out["ece"] = expected_calibration_error(y, prob)
+        out["mean_probability"] = float(np.mean(prob))
+    return out
+
+
+def calibration_table(y: np.ndarray, prob: np.ndarray, bins: int = 10) -> pd.DataFrame:
+    observed, predicted = calibration_curve(np.asarray(y).astype(int), prob, n_bins=bins, strategy="quantile")
+    return pd.DataFrame({"predicted": predicted, "observed": observed})
+
+
+def evaluate(
+    frame: pd.DataFrame, score: np.ndarray, prob: np.ndarray | None, k: int, label: str = "label"
+) -> dict[str, float]:
+    """Every metric of one scorer on one window: against `label`, and against `true_label` when present."""
+    out = ranking_metrics(frame, score, label, k)
+    out.update(probability_metrics(frame[label].to_numpy(), score, prob))
+    if "true_label" in frame and frame["true_label"].notna().all():
+        for name, value in ranking_metrics(frame, score, "true_label", k).items():
+            out[f"true_{name}"] = value
+    return out
+
+
+def oracle_ratios(frame: pd.DataFrame, score: np.ndarray, k: int) -> dict[str, float]:
+    """precision@k of `score` over precision@k of ranking by the hidden `true_risk` (simulated data only),
+    against the true outcomes (`oracle_ratio`) and against the detected label (`oracle_ratio_detected`)."""
+    if "true_risk" not in frame or frame["true_risk"].isna().any():
+        return {}
+    oracle = frame["true_risk"].to_numpy(dtype="float64")
+    out = {}
+    for label, name in (("true_label", "oracle_ratio"), ("label", "oracle_ratio_detected")):
+        if label not in frame or frame[label].isna().any():
+            continue
+        y = frame[label].to_numpy()
+        mine, _ = precision_recall(y, top_k_mask(frame, score, k))
+        best, _ = precision_recall(y, top_k_mask(frame, oracle, k))
+        out[name] = mine / best if best else float("nan")
+        mine10, _ = precision_recall(y, top_pct_mask(frame, score, 0.10))
+        best10, _ = precision_recall(y, top_pct_mask(frame, oracle, 0.10))
+        out[f"{name}_at_10pct"] = mine10 / best10 if best10 else float("nan")
+    return out

@@ -1,0 +1,200 @@
+"""One training run without I/O: split → fit model and baselines → evaluate → fairness → backtest.
+
+`train_and_evaluate` takes the §3 feature matrix and the spec and returns everything a run logs; MLflow
+logging lives in `training.tracking`, so this part is testable on a small frame in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from training import baselines, metrics
+from training.fairness import fairness_report, gate_disparities
+from training.model import BoosterParams, as_matrix, fit_calibration, fit_risk_model
+from training.pyfunc import ModelParts, calibrate
+from training.splits import TemporalSplit, rolling_origin_splits
+
+# Audit groups of the fairness report. None of them is a model input (features.spec.AUDIT_COLUMNS).
+FAIRNESS_ATTRIBUTES = ("sex", "minority", "has_disability", "township_code")
+MODELS = ("model", "checklist", "logreg")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    horizon_days: int = 90
+    k: int = 40  # visits per township per cycle
+    n_folds: int = 3
+    test_dates: int = 3
+    calibration_dates: int = 3
+    min_positives: int = 10  # a group's rates are judged only with this many positive labels
+    top_k_reasons: int = 3
+    params: BoosterParams = field(default_factory=BoosterParams)
+    with_logreg: bool = True
+
+
+@dataclass
+class TrainResult:
+    parts: ModelParts
+    split: TemporalSplit
+    metrics: dict[str, dict[str, float]]  # model name -> metric -> value (latest test window)
+    fairness: pd.DataFrame
+    disparities: dict[str, float]  # attribute -> worst gated ratio
+    backtest: pd.DataFrame  # one row per fold: window and precision@k of model and checklist
+    calibration: dict[str, pd.DataFrame]  # model name -> calibration curve
+    test: pd.DataFrame  # test rows with the model's scores (for plots and the promotion gate)
+    test_scores: dict[str, np.ndarray]
+    test_contrib: np.ndarray  # pred_contrib of a sample of test rows (for the SHAP beeswarm)
+    test_sample: pd.DataFrame
+    n_rows: dict[str, int]
+    data_window: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def observable(matrix: pd.DataFrame) -> pd.DataFrame:
+    """Rows whose label window is fully recorded: the only rows a model may learn from or be judged on."""
+    return matrix[matrix["label_observable"].astype(bool)]
+
+
+def reference_cohort(matrix: pd.DataFrame) -> pd.DataFrame:
+    """The whole cohort at the latest as-of date: percentiles and medians are "within the county, now"."""
+    return matrix[matrix["as_of"] == matrix["as_of"].max()]
+
+
+def _checklist_prob(frame_cal: pd.DataFrame, frame_test: pd.DataFrame) -> np.ndarray:
+    x, y = fit_calibration(baselines.checklist_score(frame_cal), frame_cal["label"].to_numpy(dtype="float64"))
+    return np.interp(baselines.checklist_score(frame_test), x, y)
+
+
+def _score_model(parts: ModelParts, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    margin = parts.booster.predict(as_matrix(frame, parts.inputs), raw_score=True)
+    return margin, calibrate(margin, parts)
+
+
+def backtest(
+    matrix: pd.DataFrame,
+    splits: list[TemporalSplit],
+    spec: Any,
+    config: TrainConfig,
+    progress: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """Earlier origins: model and checklist precision@k on each fold's test window (the last fold is the run's
+    own and is evaluated in full by `train_and_evaluate`)."""
+    rows = []
+    for split in splits:
+        if progress:
+            progress(f"backtest fold {split.window('test')}")
+        fit = matrix[split.rows(matrix["as_of"], "fit")]
+        cal = matrix[split.rows(matrix["as_of"], "calibration")]
+        test = matrix[split.rows(matrix["as_of"], "test")]
+        parts = fit_risk_model(fit, cal, fit, spec, config.params)
+        margin, _ = _score_model(parts, test)
+        model = metrics.ranking_metrics(test, margin, "label", config.k, pcts=(0.10,))
+        check = metrics.ranking_metrics(
+            test, baselines.checklist_score(test), "label", config.k, pcts=(0.10,)
+        )
+        rows.append(
+            {
+                "fit": split.window("fit"),
+                "test": split.window("test"),
+                "n_test": len(test),
+                "model_precision_at_k": model["precision_at_k"],
+                "checklist_precision_at_k": check["precision_at_k"],
+                "model_precision_at_10pct": model["precision_at_10pct"],
+                "checklist_precision_at_10pct": check["precision_at_10pct"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def train_and_evaluate(
+    matrix: pd.DataFrame,
+    spec: Any,
+    config: TrainConfig | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> TrainResult:
+    config = config or TrainConfig()
+    say = progress or (lambda _msg: None)
+    rows = observable(matrix)
+    splits = rolling_origin_splits(
+        rows["as_of"].unique(),
+        config.horizon_days,
+        config.n_folds,
+        config.test_dates,
+        config.calibration_dates,
+    )
+    split = splits[-1]
+    fit = rows[split.rows(rows["as_of"], "fit")]
+    cal = rows[split.rows(rows["as_of"], "calibration")]
+    test = rows[split.rows(rows["as_of"], "test")].copy()
+    if fit["label"].nunique() < 2 or cal["label"].nunique() < 2:
+        raise ValueError("the fit and calibration windows each need both outcomes (0 and 1) to train")
+
+    say(f"fitting LightGBM on {len(fit):,} rows ({split.window('fit')})")
+    parts = fit_risk_model(fit, cal, reference_cohort(matrix), spec, config.params)
+    parts.top_k = config.top_k_reasons
+    margin, prob = _score_model(parts, test)
+    scores: dict[str, np.ndarray] = {"model": margin}
+    probs: dict[str, np.ndarray] = {"model": prob}
+
+    scores["checklist"] = baselines.checklist_score(test)
+    probs["checklist"] = _checklist_prob(cal, test)
+    if config.with_logreg:
+        say("fitting the logistic-regression baseline")
+        logreg = baselines.logistic_baseline(config.params.seed)
+        inputs = parts.inputs
+        logreg.fit(as_matrix(fit, inputs), fit["label"].to_numpy())
+        scores["logreg"] = probs["logreg"] = logreg.predict_proba(as_matrix(test, inputs))[:, 1]
+
+    say(f"evaluating on {len(test):,} rows ({split.window('test')})")
+    results: dict[str, dict[str, float]] = {}
+    curves: dict[str, pd.DataFrame] = {}
+    for name, score in scores.items():
+        results[name] = metrics.evaluate(test, score, probs[name], config.k)
+        results[name].update(metrics.oracle_ratios(test, score, config.k))
+        curves[name] = metrics.calibration_table(test["label"].to_numpy(), probs[name])
+    check10 = results["checklist"]["precision_at_10pct"]
+    results["model"]["lift_vs_checklist_at_10pct"] = (
+        results["model"]["precision_at_10pct"] / check10 if check10 else float("nan")
+    )
+
+    selected = metrics.top_k_mask(test, margin, config.k)
+    fairness = fairness_report(
+        test, selected, FAIRNESS_ATTRIBUTES, score=prob, min_positives=config.min_positives
+    )
+    test["selected_at_k"] = selected
+
+    say("backtesting earlier origins")
+    history = backtest(rows, splits[:-1], spec, config, progress)
+    own = {
+        "fit": split.window("fit"),
+        "test": split.window("test"),
+        "n_test": len(test),
+        "model_precision_at_k": results["model"]["precision_at_k"],
+        "checklist_precision_at_k": results["checklist"]["precision_at_k"],
+        "model_precision_at_10pct": results["model"]["precision_at_10pct"],
+        "checklist_precision_at_10pct": results["checklist"]["precision_at_10pct"],
+    }
+    history = pd.concat([history, pd.DataFrame([own])], ignore_index=True)
+
+    sample = test.sample(n=min(len(test), 2000), random_state=config.params.seed)
+    contrib = parts.booster.predict(as_matrix(sample, parts.inputs), pred_contrib=True)
+    return TrainResult(
+        parts=parts,
+        split=split,
+        metrics=results,
+        fairness=fairness,
+        disparities=gate_disparities(fairness),
+        backtest=history,
+        calibration=curves,
+        test=test,
+        test_scores=scores,
+        test_contrib=contrib,
+        test_sample=sample,
+        n_rows={"fit": len(fit), "calibration": len(cal), "test": len(test), "matrix": len(matrix)},
+        data_window=f"{split.fit[0]:%Y-%m-%d}..{split.test[-1]:%Y-%m-%d}",
+    )

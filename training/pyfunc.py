@@ -1,0 +1,261 @@
+"""The Shouhu risk model as one MLflow pyfunc (docs/architecture.md §4).
+
+This file is logged with the model as "model code" and must stay self-contained: it imports only numpy,
+pandas, lightgbm and mlflow, never `training`, `features` or anything of the project, so serving and any
+`mlflow.pyfunc.load_model` user get the same behaviour without the training code. Everything `predict` needs
+is read from the model's artifacts:
+
+- `booster.txt`      the LightGBM booster (margins and exact TreeSHAP contributions via `pred_contrib`);
+- `model_meta.json`  inputs, indicator labels/families/units, isotonic calibration map, band cut-offs, top-k;
+- `reference.parquet` the reference cohort's margin quantiles (for percentiles) and indicator medians
+                      (overall and by age group) shown beside each reason;
+- `feature_spec.yaml`, `model_card.md`  documentation travelling with the model.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import lightgbm as lgb
+import mlflow.models
+import mlflow.pyfunc
+import numpy as np
+import pandas as pd
+
+BOOSTER = "booster.txt"
+META = "model_meta.json"
+REFERENCE = "reference.parquet"
+SPEC = "feature_spec.yaml"
+CARD = "model_card.md"
+
+# Bands on the percentile within the reference cohort. High bands are rare on purpose (DOMAIN.md §1.8:
+# real tier distributions are heavily skewed to low risk): red = top 2 %, orange next 8 %, yellow next 20 %.
+DEFAULT_BANDS: tuple[tuple[str, float], ...] = (
+    ("red", 98.0),
+    ("orange", 90.0),
+    ("yellow", 70.0),
+    ("green", 0.0),
+)
+OUTPUT_COLUMNS = ("probability", "percentile", "band", "margin", "reasons")
+ALL_AGES = "*"
+
+
+@dataclass
+class ModelParts:
+    """What `predict` needs, in memory. Built from artifacts (`load_parts`) or directly by training."""
+
+    booster: lgb.Booster
+    inputs: list[str]
+    indicators: dict[str, dict[str, Any]]  # name -> {label_zh, family, family_zh, unit}
+    calibration_x: np.ndarray  # isotonic map margin -> probability (sorted thresholds)
+    calibration_y: np.ndarray
+    reference_quantiles: np.ndarray  # margin quantiles of the reference cohort, at `quantile_levels`
+    quantile_levels: np.ndarray  # 0..100
+    medians: pd.DataFrame  # index: age group ("*" = everyone), columns: inputs
+    bands: tuple[tuple[str, float], ...] = DEFAULT_BANDS
+    top_k: int = 3
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def save_parts(parts: ModelParts, folder: Path) -> dict[str, str]:
+    """Write the artifacts `load_parts` reads; returns {artifact name: path} for `mlflow.pyfunc.log_model`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    parts.booster.save_model(str(folder / BOOSTER))
+    meta = {
+        "inputs": parts.inputs,
+        "indicators": parts.indicators,
+        "calibration": {"x": parts.calibration_x.tolist(), "y": parts.calibration_y.tolist()},
+        "bands": [list(b) for b in parts.bands],
+        "top_k": parts.top_k,
+        **parts.extra,
+    }
+    (folder / META).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    quantiles = pd.DataFrame(
+        {
+            "statistic": "margin_quantile",
+            "group": ALL_AGES,
+            "name": [f"{q:g}" for q in parts.quantile_levels],
+            "value": parts.reference_quantiles.astype("float64"),
+        }
+    )
+    medians = (
+        parts.medians.rename_axis("group")
+        .reset_index()
+        .melt(id_vars="group", var_name="name", value_name="value")
+    )
+    medians.insert(0, "statistic", "median")
+    reference = pd.concat([quantiles, medians], ignore_index=True)
+    reference["group"] = reference["group"].astype(str)
+    reference["value"] = reference["value"].astype("float64")
+    reference.to_parquet(folder / REFERENCE, index=False)
+    return {name: str(folder / name) for name in (BOOSTER, META, REFERENCE)}
+
+
+def load_parts(artifacts: dict[str, str]) -> ModelParts:
+    meta = json.loads(Path(artifacts[META]).read_text(encoding="utf-8"))
+    booster = lgb.Booster(model_file=artifacts[BOOSTER])
+    reference = pd.read_parquet(artifacts[REFERENCE])
+    q = reference[reference["statistic"] == "margin_quantile"]
+    med = reference[reference["statistic"] == "median"].pivot(index="group", columns="name", values="value")
+    inputs = list(meta["inputs"])
+    known = {"inputs", "indicators", "calibration", "bands", "top_k"}
+    return ModelParts(
+        booster=booster,
+        inputs=inputs,
+        indicators=meta["indicators"],
+        calibration_x=np.asarray(meta["calibration"]["x"], dtype="float64"),
+        calibration_y=np.asarray(meta["calibration"]["y"], dtype="float64"),
+        reference_quantiles=q["value"].to_numpy(dtype="float64"),
+        quantile_levels=q["name"].astype("float64").to_numpy(),
+        medians=med.reindex(columns=inputs),
+        bands=tuple((str(name), float(cut)) for name, cut in meta["bands"]),
+        top_k=int(meta["top_k"]),
+        extra={k: v for k, v in meta.items() if k not in known},
+    )
+
+
+def input_matrix(df: pd.DataFrame, inputs: list[str]) -> np.ndarray:
+    missing = [c for c in inputs if c not in df.columns]
+    if missing:
+        raise ValueError(f"input is missing model inputs: {missing}")
+    return df[inputs].to_numpy(dtype="float64", na_value=np.nan)
+
+
+def calibrate(margin: np.ndarray, parts: ModelParts) -> np.ndarray:
+    # Isotonic map, applied the way sklearn's IsotonicRegression(out_of_bounds="clip") does.
+    return np.interp(margin, parts.calibration_x, parts.calibration_y)
+
+
+def percentile(margin: np.ndarray, parts: ModelParts) -> np.ndarray:
+    return np.clip(np.interp(margin, parts.reference_quantiles, parts.quantile_levels), 0.0, 100.0)
+
+
+def band(pct: np.ndarray, bands: tuple[tuple[str, float], ...]) -> np.ndarray:
+    out = np.full(pct.shape, bands[-1][0], dtype=object)
+    for name, cut in reversed(bands[:-1]):  # most severe band last, so it wins
+        out[pct >= cut] = name
+    return out
+
+
+def _num(x: float) -> str:
+    return repr(round(float(x), 4)) if math.isfinite(x) else "null"
+
+
+def _reason_prefixes(parts: ModelParts) -> list[str]:
+    """The constant part of each indicator's reason, as a JSON fragment (built once per call, not per row)."""
+    out = []
+    for name in parts.inputs:
+        m = parts.indicators[name]
+        head = {
+            "indicator": name,
+            "label_zh": m["label_zh"],
+            "family": m["family"],
+            "family_zh": m["family_zh"],
+        }
+        out.append(
+            json.dumps(head, ensure_ascii=False)[:-1]
+            + ', "unit": '
+            + json.dumps(m["unit"], ensure_ascii=False)
+        )
+    return out
+
+
+def reasons(contrib: np.ndarray, values: np.ndarray, references: np.ndarray, parts: ModelParts) -> list[str]:
+    """Per row, a JSON list of the top-k reasons by |contribution|, at most one per indicator family (so a
+    caseworker reads k different kinds of reason rather than three windows of the same absence count).
+    Vectorized over rows: the strongest indicator of each family, then the k strongest families."""
+    n = contrib.shape[0]
+    families = [parts.indicators[name]["family"] for name in parts.inputs]
+    family_cols = [np.flatnonzero(np.asarray(families) == f) for f in dict.fromkeys(families)]
+    strength = np.abs(contrib)
+    best_col = np.empty((n, len(family_cols)), dtype=np.int64)
+    best_abs = np.empty((n, len(family_cols)))
+    rows = np.arange(n)
+    for f, cols in enumerate(family_cols):
+        pick = strength[:, cols].argmax(axis=1)
+        best_col[:, f] = cols[pick]
+        best_abs[:, f] = strength[rows, cols[pick]]
+    k = min(parts.top_k, len(family_cols))
+    order = np.argsort(-best_abs, axis=1, kind="stable")[:, :k]
+    cols = np.take_along_axis(best_col, order, axis=1)
+    keep = np.take_along_axis(best_abs, order, axis=1) > 0.0
+    prefix = _reason_prefixes(parts)
+    out: list[str] = []
+    for i in range(n):
+        items = [
+            f'{prefix[j]}, "value": {_num(values[i, j])}, "reference": {_num(references[i, j])}, '
+            f'"contribution": {_num(contrib[i, j])}}}'
+            for j, ok in zip(cols[i], keep[i], strict=True)
+            if ok
+        ]
+        out.append("[" + ", ".join(items) + "]")
+    return out
+
+
+def reference_values(df: pd.DataFrame, parts: ModelParts) -> np.ndarray:
+    """Indicator medians of the reference cohort, of the child's own age group when it is known."""
+    overall = parts.medians.loc[ALL_AGES].to_numpy(dtype="float64")
+    if "age_group" not in df.columns or len(parts.medians) == 1:
+        return np.broadcast_to(overall, (len(df), len(parts.inputs)))
+    by_age = parts.medians.to_numpy(dtype="float64")
+    pos = parts.medians.index.get_indexer(
+        df["age_group"].astype("string").fillna(ALL_AGES).to_numpy(dtype=object)
+    )
+    pos = np.where(pos < 0, parts.medians.index.get_loc(ALL_AGES), pos)
+    ref = by_age[pos]
+    return np.where(np.isnan(ref), overall, ref)
+
+
+def score_frame(df: pd.DataFrame, parts: ModelParts, explain: bool = True) -> pd.DataFrame:
+    """The §4 output, row for row with `df`."""
+    x = input_matrix(df, parts.inputs)
+    if explain:
+        contrib = parts.booster.predict(x, pred_contrib=True)
+        margin = contrib.sum(axis=1)
+    else:
+        margin = parts.booster.predict(x, raw_score=True)
+    pct = percentile(margin, parts)
+    out = pd.DataFrame(
+        {
+            "probability": calibrate(margin, parts),
+            "percentile": pct,
+            "band": pd.array(band(pct, parts.bands), dtype="string"),
+            "margin": margin,
+        },
+        index=df.index,
+    )
+    if explain:
+        out["reasons"] = pd.array(
+            reasons(contrib[:, :-1], x, reference_values(df, parts), parts), dtype="string"
+        )
+    else:
+        out["reasons"] = pd.array([None] * len(df), dtype="string")
+    return out
+
+
+class ShouhuRiskModel(mlflow.pyfunc.PythonModel):
+    """`training.pyfunc.ShouhuRiskModel`: calibrated probability, percentile, band, margin and reasons."""
+
+    def __init__(self, parts: ModelParts | None = None) -> None:
+        self.parts = parts
+
+    def load_context(self, context: Any) -> None:
+        self.parts = load_parts(context.artifacts)
+
+    def predict(
+        self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
+    ) -> pd.DataFrame:
+        if self.parts is None:
+            raise RuntimeError("model artifacts are not loaded")
+        explain = True if params is None else bool(params.get("explain", True))
+        return score_frame(pd.DataFrame(model_input), self.parts, explain=explain)
+
+
+# MLflow executes this file as a module named `code_model_<uuid>` when it loads the model ("models from
+# code"); only then does the file register the model object. Imported normally, it does nothing.
+if __name__.startswith("code_model_"):
+    mlflow.models.set_model(ShouhuRiskModel())

@@ -1,0 +1,232 @@
+"""The model registry's rules: which version is champion, the gates a challenger must pass, rollback.
+
+Aliases only (no stages). The champion history is a JSON list of versions kept in the registered-model tag
+`champion_history`, so a rollback is one command and every change is on record. Gates:
+
+1. quality   — the challenger's precision@k is not worse than the champion's beyond `margin` (relative), both
+               scored now on the challenger's own test window (the same rows, the same k);
+2. fairness  — every audit attribute's gated disparity ratio lies within 0.8–1.25, or was accepted with a
+               reason (recorded as the version tag `accepted_disparity_<attribute>`);
+3. calibration — the challenger's expected calibration error on its test window is under `ece_bound`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from training.fairness import BAND
+from training.tracking import CHALLENGER, CHAMPION, HISTORY_TAG, TEST_WINDOW
+
+DEFAULT_MARGIN = 0.05
+DEFAULT_ECE_BOUND = 0.05
+
+
+class GateError(ValueError):
+    """A gate could not be evaluated (it then fails, with this message)."""
+
+
+@dataclass(frozen=True)
+class Gate:
+    name: str
+    passed: bool
+    detail: str
+
+
+@dataclass
+class Promotion:
+    version: str
+    previous: str | None
+    promoted: bool
+    gates: list[Gate] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[Gate]:
+        return [g for g in self.gates if not g.passed]
+
+
+def _where(tracking_uri: str | None, model_name: str | None) -> tuple[str, str]:
+    if tracking_uri is None or model_name is None:
+        from shouhu.settings import get_settings
+
+        settings = get_settings()
+        tracking_uri = tracking_uri or settings.mlflow_tracking_uri
+        model_name = model_name or settings.model_name
+    return tracking_uri, model_name
+
+
+def client(tracking_uri: str) -> Any:
+    import mlflow
+    from mlflow import MlflowClient
+
+    mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_registry_uri(tracking_uri)
+    return MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+
+
+def _alias(c: Any, name: str, alias: str) -> str | None:
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return str(c.get_model_version_by_alias(name, alias).version)
+    except MlflowException:
+        return None
+
+
+def champion_version(tracking_uri: str | None = None, model_name: str | None = None) -> str | None:
+    uri, name = _where(tracking_uri, model_name)
+    return _alias(client(uri), name, CHAMPION)
+
+
+def challenger_version(tracking_uri: str | None = None, model_name: str | None = None) -> str | None:
+    uri, name = _where(tracking_uri, model_name)
+    return _alias(client(uri), name, CHALLENGER)
+
+
+def champion_history(tracking_uri: str | None = None, model_name: str | None = None) -> list[str]:
+    uri, name = _where(tracking_uri, model_name)
+    tags = client(uri).get_registered_model(name).tags or {}
+    return [str(v) for v in json.loads(tags.get(HISTORY_TAG, "[]"))]
+
+
+def _test_window(tracking_uri: str, run_id: str) -> Any:
+    import mlflow.artifacts
+    import pandas as pd
+
+    local = mlflow.artifacts.download_artifacts(
+        run_id=run_id, artifact_path=TEST_WINDOW, tracking_uri=tracking_uri
+    )
+    return pd.read_parquet(local)
+
+
+def _precision_at_k(name: str, version: str, window: Any, k: int) -> float:
+    import mlflow.pyfunc
+
+    from training.metrics import precision_recall, top_k_mask
+
+    model = mlflow.pyfunc.load_model(f"models:/{name}/{version}")
+    inputs = model.metadata.get_input_schema().input_names()
+    missing = [c for c in inputs if c not in window.columns and c != "age_group"]
+    if missing:
+        raise GateError(f"v{version} needs inputs the test window lacks: {', '.join(missing[:5])}")
+    usable = [c for c in inputs if c in window.columns]
+    margin = model.predict(window[usable], params={"explain": False})["margin"].to_numpy()
+    precision, _ = precision_recall(window["label"].to_numpy(), top_k_mask(window, margin, k))
+    return precision
+
+
+def quality_gate(uri: str, name: str, version: str, champion: str | None, margin: float) -> Gate:
+    if champion is None:
+        return Gate("quality", True, "no champion yet")
+    tags = client(uri).get_model_version(name, version).tags
+    window = _test_window(uri, tags["run_id"])
+    k = int(tags["k"])
+    try:
+        mine = _precision_at_k(name, version, window, k)
+        theirs = _precision_at_k(name, champion, window, k)
+    except GateError as exc:
+        return Gate("quality", False, f"cannot compare with champion v{champion} on the same window: {exc}")
+    floor = theirs * (1 - margin)
+    detail = (
+        f"precision@k={k} on the challenger's test window {tags.get('test_window', '?')}: "
+        f"v{version} {mine:.4f} vs champion v{champion} {theirs:.4f} (floor {floor:.4f}, margin {margin:.0%})"
+    )
+    return Gate("quality", mine >= floor, detail)
+
+
+def fairness_gate(tags: dict[str, str], band: tuple[float, float] = BAND) -> Gate:
+    lo, hi = band
+    problems, accepted = [], []
+    for key, value in sorted(tags.items()):
+        if not key.startswith("disparity_"):
+            continue
+        attribute = key.removeprefix("disparity_")
+        ratio = float(value)
+        if lo <= ratio <= hi:
+            continue
+        reason = tags.get(f"accepted_disparity_{attribute}")
+        if reason:
+            accepted.append(f"{attribute} {ratio:.2f} accepted: {reason}")
+        else:
+            problems.append(f"{attribute} disparity ratio {ratio:.2f} outside {lo}–{hi}")
+    if problems:
+        return Gate(
+            "fairness",
+            False,
+            "; ".join(problems) + " (accept with --accept-disparity ATTRIBUTE=REASON if justified)",
+        )
+    return Gate("fairness", True, "; ".join(accepted) or f"every disparity ratio within {lo}–{hi}")
+
+
+def calibration_gate(tags: dict[str, str], bound: float) -> Gate:
+    if "ece" not in tags:
+        return Gate("calibration", False, "no calibration error recorded for this version")
+    ece = float(tags["ece"])
+    return Gate("calibration", ece <= bound, f"expected calibration error {ece:.4f} (bound {bound})")
+
+
+def promote(
+    version: str | int | None = None,
+    accept: dict[str, str] | None = None,
+    *,
+    tracking_uri: str | None = None,
+    model_name: str | None = None,
+    margin: float = DEFAULT_MARGIN,
+    ece_bound: float = DEFAULT_ECE_BOUND,
+) -> Promotion:
+    """Make `version` (default: the challenger) champion if every gate passes. Accepted disparities are
+    recorded on the version before the gates run, so the reason stays with it whatever the outcome."""
+    uri, name = _where(tracking_uri, model_name)
+    c = client(uri)
+    version = str(version) if version is not None else _alias(c, name, CHALLENGER)
+    if version is None:
+        raise ValueError(f"no challenger for {name}: train one first")
+    for attribute, reason in (accept or {}).items():
+        c.set_model_version_tag(name, version, f"accepted_disparity_{attribute}", reason)
+    champion = _alias(c, name, CHAMPION)
+    if champion == version:
+        return Promotion(
+            version, champion, False, [Gate("already champion", True, f"v{version} is champion")]
+        )
+    tags = c.get_model_version(name, version).tags
+    gates = [
+        quality_gate(uri, name, version, champion, margin),
+        fairness_gate(tags),
+        calibration_gate(tags, ece_bound),
+    ]
+    result = Promotion(version, champion, all(g.passed for g in gates), gates)
+    if result.promoted:
+        _set_champion(c, name, version, push=True)
+    return result
+
+
+def _set_champion(c: Any, name: str, version: str, push: bool) -> None:
+    tags = c.get_registered_model(name).tags or {}
+    history = [str(v) for v in json.loads(tags.get(HISTORY_TAG, "[]"))]
+    if push:
+        history.append(version)
+    c.set_registered_model_alias(name, CHAMPION, version)
+    c.set_registered_model_tag(name, HISTORY_TAG, json.dumps(history))
+    c.set_model_version_tag(
+        name, version, "champion_since", dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    )
+
+
+def rollback(tracking_uri: str | None = None, model_name: str | None = None) -> tuple[str, str]:
+    """Put the previous champion back; returns (demoted version, restored version)."""
+    uri, name = _where(tracking_uri, model_name)
+    c = client(uri)
+    tags = c.get_registered_model(name).tags or {}
+    history = [str(v) for v in json.loads(tags.get(HISTORY_TAG, "[]"))]
+    current = _alias(c, name, CHAMPION)
+    if current is None or len(history) < 2:
+        raise ValueError(f"{name} has no previous champion to roll back to (history {history})")
+    demoted, restored = history[-1], history[-2]
+    c.set_registered_model_tag(name, HISTORY_TAG, json.dumps(history[:-1]))
+    c.set_registered_model_alias(name, CHAMPION, restored)
+    c.set_model_version_tag(
+        name, demoted, "rolled_back_at", dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    )
+    return demoted, restored

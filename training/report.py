@@ -1,0 +1,222 @@
+"""What a run shows people: the calibration and PR plots, a SHAP beeswarm, and the model card (Markdown).
+
+Plots use indicator names (ASCII) on the axes: the Chinese labels need CJK fonts that a server may lack.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from training.fairness import BAND, GATE_METRICS, to_markdown
+from training.pipeline import TrainResult
+
+MODEL_LABELS = {
+    "model": "Shouhu (LightGBM)",
+    "checklist": "official checklist",
+    "logreg": "logistic regression",
+}
+CARD_METRICS = (
+    ("precision_at_k", "precision@k (per township per cycle)"),
+    ("recall_at_k", "recall@k"),
+    ("precision_at_10pct", "precision@top 10%"),
+    ("recall_at_10pct", "recall@top 10%"),
+    ("pr_auc", "PR-AUC"),
+    ("roc_auc", "ROC-AUC"),
+    ("brier", "Brier score"),
+    ("ece", "calibration error (ECE)"),
+    ("true_precision_at_k", "precision@k vs true outcomes (simulated)"),
+    ("oracle_ratio", "oracle ratio (precision@k / true-risk ranking)"),
+)
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def calibration_plot(result: TrainResult, path: Path) -> Path:
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5, 5))
+    top = max(float(c["predicted"].max()) for c in result.calibration.values()) * 1.1
+    ax.plot([0, top], [0, top], ls="--", c="grey", lw=1, label="perfect")
+    for name, curve in result.calibration.items():
+        ax.plot(curve["predicted"], curve["observed"], marker="o", label=MODEL_LABELS.get(name, name))
+    ax.set(
+        xlabel="predicted probability",
+        ylabel="observed rate",
+        title=f"Calibration, test {result.split.window('test')}",
+    )
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def pr_plot(result: TrainResult, path: Path) -> Path:
+    from sklearn.metrics import precision_recall_curve
+
+    plt = _pyplot()
+    y = result.test["label"].to_numpy()
+    fig, ax = plt.subplots(figsize=(5, 5))
+    for name, score in result.test_scores.items():
+        precision, recall, _ = precision_recall_curve(y, score)
+        ap = result.metrics[name]["pr_auc"]
+        ax.plot(recall, precision, label=f"{MODEL_LABELS.get(name, name)} (AP {ap:.3f})")
+    ax.axhline(y.mean(), ls="--", c="grey", lw=1, label="base rate")
+    ax.set(xlabel="recall", ylabel="precision", title=f"Precision-recall, test {result.split.window('test')}")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def shap_beeswarm(result: TrainResult, path: Path, max_display: int = 15) -> Path:
+    import shap
+
+    plt = _pyplot()
+    inputs = result.parts.inputs
+    explanation = shap.Explanation(
+        values=result.test_contrib[:, :-1],
+        base_values=result.test_contrib[:, -1],
+        data=result.test_sample[inputs].to_numpy(dtype="float64", na_value=np.nan),
+        feature_names=inputs,
+    )
+    shap.plots.beeswarm(explanation, max_display=max_display, show=False)
+    fig = plt.gcf()
+    fig.set_size_inches(8, 6)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def metrics_table(result: TrainResult) -> pd.DataFrame:
+    rows = []
+    for key, label in CARD_METRICS:
+        if key not in result.metrics["model"]:
+            continue
+        rows.append(
+            {
+                "metric": label,
+                **{MODEL_LABELS.get(m, m): result.metrics[m].get(key, np.nan) for m in result.metrics},
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def model_card(
+    result: TrainResult,
+    *,
+    spec_version: str,
+    spec_hash: str,
+    git_sha: str,
+    k: int,
+    horizon_days: int,
+    model_name: str,
+    created: dt.datetime | None = None,
+) -> str:
+    created = created or dt.datetime.now(dt.UTC)
+    bands = result.parts.bands
+    band_rows = []
+    upper = 100.0
+    for name, cut in bands:
+        band_rows.append(
+            f"| {name} | {dict(red='红', orange='橙', yellow='黄', green='绿').get(name, name)} "
+            f"| {cut:g} ≤ percentile{' ≤ 100' if upper == 100 else f' < {upper:g}'} "
+            f"| {upper - cut:g}% |"
+        )
+        upper = cut
+    fairness = result.fairness
+    flagged = fairness[fairness["flagged"] != ""] if not fairness.empty else fairness
+    fairness_cols = [
+        "attribute",
+        "group",
+        "n",
+        "positives",
+        "selection_rate",
+        "tpr",
+        "fpr",
+        "precision",
+        "calibration",
+        "tpr_ratio",
+        "flagged",
+    ]
+    lines = [
+        f"# Model card — {model_name}",
+        "",
+        "**评分仅供参考，由工作人员决定。** The score is for reference only; the caseworker decides.",
+        "",
+        "## Intended use",
+        "Ranks the children of a county's 农村留守儿童 registry by the estimated chance of a",
+        f"*detected* adverse outcome (incident, injury, dropout, …) within the next {horizon_days} days, so",
+        "that 儿童主任 and 儿童督导员 can decide whom to visit first. It is a screening aid, never an",
+        "automated determination: it does not decide support, custody or any benefit. Mandatory-report",
+        "rule flags are shown separately and always go to the top of a list, whatever the score.",
+        "",
+        "Not for: judging families or caseworkers, eligibility decisions, or any use outside the county's",
+        "welfare work. Sex, ethnicity, disability and township are not model inputs; they are audit groups.",
+        "",
+        "## Data",
+        f"- data window (as-of dates): {result.data_window}; fit {result.split.window('fit')}, calibration "
+        f"{result.split.window('calibration')}, test {result.split.window('test')}",
+        f"- rows: {result.n_rows['fit']:,} fit, {result.n_rows['calibration']:,} calibration, "
+        f"{result.n_rows['test']:,} test; only rows whose label window is fully recorded",
+        f"- temporal splits with a {horizon_days}-day gap between parts (no label window overlaps a later",
+        "  part)",
+        f"- feature spec {spec_version} (sha256 {spec_hash[:12]}…); {len(result.parts.inputs)} indicators; "
+        f"code {git_sha[:12]}",
+        "",
+        "## Model",
+        "LightGBM with monotone constraints from the spec's directions (a higher value of an indicator",
+        "with an increasing direction never lowers the score), isotonic calibration on a later slice.",
+        "Reasons are exact TreeSHAP contributions (LightGBM `pred_contrib`), at most one per family,",
+        "with the reference cohort's median (same age group where known).",
+        "",
+        "## Metrics on the latest test window (vs baselines)",
+        f"k = {k} visits per township per 30-day cycle.",
+        "",
+        to_markdown(metrics_table(result)),
+        "",
+        "Backtest (rolling origins):",
+        "",
+        to_markdown(result.backtest),
+        "",
+        "## Bands (percentile within the county's current cohort)",
+        "| band | 色 | percentile | share |",
+        "|---|---|---|---|",
+        *band_rows,
+        "",
+        "## Groups (fairness)",
+        f"Top-k selection per township and cycle. Ratios are against the largest group; flagged outside "
+        f"{BAND[0]}–{BAND[1]} when the group has enough positive labels. The promotion gate uses "
+        f"{', '.join(GATE_METRICS)} (recall among children who had an outcome).",
+        "",
+        to_markdown(fairness[fairness_cols]) if not fairness.empty else "(no audit columns)",
+        "",
+        f"Flagged groups: {len(flagged)}"
+        + (
+            "" if flagged.empty else " — see the table; promotion needs each accepted with a recorded reason."
+        ),
+        "",
+        "## Limits",
+        "- The label is a *detected* outcome: children nobody sees are under-counted, so a low score is not",
+        "  evidence of safety. Visits both find problems and are sent where problems are expected.",
+        "- Trained on the county's own past; a change in policy, visit practice or feeds changes what it",
+        "  learns. Retrained monthly and promoted only through gates; rollback is one command.",
+        "- Records typed in late are not seen until they are recorded; stale feeds lower the quality.",
+        "- Percentiles and bands are relative to this county's cohort, not an absolute risk grade.",
+        "",
+        f"_Generated {created:%Y-%m-%d %H:%M} UTC._",
+    ]
+    return "\n".join(lines) + "\n"

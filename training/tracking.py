@@ -1,0 +1,280 @@
+"""Logging a training run to MLflow and registering the model (docs/architecture.md §4).
+
+Everything logged is aggregate or pseudonymous: metrics, plots, the fairness table, the spec, the model card
+and the test window's indicator values (no child keys) that the promotion gate re-scores. The input example is
+built from cohort medians, so no single child's record travels with the model.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from training import pyfunc, report
+from training.pipeline import TrainResult
+
+CHALLENGER = "challenger"
+CHAMPION = "champion"
+HISTORY_TAG = "champion_history"
+TEST_WINDOW = "evaluation/test_window.parquet"
+PYFUNC_SOURCE = Path(pyfunc.__file__)
+GATE_TAGS = ("precision_at_k", "recall_at_k", "precision_at_10pct", "ece", "brier", "pr_auc")
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    run_id: str
+    version: str
+    aliases: tuple[str, ...]
+    model_uri: str
+
+
+@contextmanager
+def _environ(**values: str) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def git_sha(cwd: Path | None = None) -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=cwd or Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=cwd or Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
+        return out + ("-dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def configure(tracking_uri: str, artifact_root: Path, experiment: str) -> str:
+    """Point MLflow at the tracking store; the experiment keeps its artifacts under `artifact_root`."""
+    import mlflow
+
+    if tracking_uri.startswith("sqlite:///"):
+        Path(tracking_uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    artifact_root.mkdir(parents=True, exist_ok=True)
+    mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_registry_uri(tracking_uri)
+    found = mlflow.get_experiment_by_name(experiment)
+    if found is not None:
+        return found.experiment_id
+    return mlflow.create_experiment(experiment, artifact_location=artifact_root.resolve().as_uri())
+
+
+def model_signature(inputs: list[str]) -> Any:
+    from mlflow.models.signature import ModelSignature
+    from mlflow.types.schema import ColSpec, ParamSchema, ParamSpec, Schema
+
+    return ModelSignature(
+        inputs=Schema(
+            [ColSpec("double", name) for name in inputs] + [ColSpec("string", "age_group", required=False)]
+        ),
+        outputs=Schema(
+            [
+                ColSpec("double", "probability"),
+                ColSpec("double", "percentile"),
+                ColSpec("string", "band"),
+                ColSpec("double", "margin"),
+                ColSpec("string", "reasons"),
+            ]
+        ),
+        params=ParamSchema([ParamSpec("explain", "boolean", True)]),
+    )
+
+
+def input_example(parts: pyfunc.ModelParts) -> pd.DataFrame:
+    """Indicator values only: the reference medians per age group, never a child's own record."""
+    medians = parts.medians.drop(index=pyfunc.ALL_AGES, errors="ignore")
+    if medians.empty:
+        medians = parts.medians
+    example = medians.head(3).reset_index(drop=True).astype("float64")
+    example["age_group"] = medians.head(3).index.astype(str)
+    return example
+
+
+def pip_requirements() -> list[str]:
+    from importlib.metadata import version
+
+    return [f"{p}=={version(p)}" for p in ("mlflow", "lightgbm", "numpy", "pandas", "pyarrow")]
+
+
+def version_tags(result: TrainResult, spec: Any, sha: str, horizon_days: int, k: int) -> dict[str, str]:
+    m = result.metrics["model"]
+    tags = {
+        "spec_hash": spec.hash,
+        "spec_version": spec.version,
+        "git_sha": sha,
+        "data_window": result.data_window,
+        "test_window": result.split.window("test"),
+        "horizon_days": str(horizon_days),
+        "k": str(k),
+        "checklist_precision_at_k": f"{result.metrics['checklist']['precision_at_k']:.6f}",
+    }
+    tags |= {name: f"{m[name]:.6f}" for name in GATE_TAGS if name in m}
+    tags |= {f"disparity_{attr}": f"{ratio:.4f}" for attr, ratio in result.disparities.items()}
+    return tags
+
+
+def _flat_metrics(result: TrainResult) -> dict[str, float]:
+    out = {}
+    for model, values in result.metrics.items():
+        for name, value in values.items():
+            if value is not None and np.isfinite(value):
+                out[f"{model}_{name}"] = float(value)
+    for attr, ratio in result.disparities.items():
+        out[f"disparity_{attr}"] = ratio
+    return out
+
+
+def test_window(test: pd.DataFrame) -> pd.DataFrame:
+    """What the promotion gate re-scores with the champion: every indicator of the matrix (a champion built on
+    another spec version needs its own inputs), the label and the capacity groups; no child key, no audit
+    group other than the township."""
+    from features.spec import AUDIT_COLUMNS
+
+    drop = {"child_key", "rule_flags", "selected_at_k", *AUDIT_COLUMNS} - {"township_code"}
+    keep = [c for c in test.columns if c not in drop and not c.startswith(("true_", "flag_"))]
+    return test[keep].reset_index(drop=True)
+
+
+def _write_artifacts(result: TrainResult, folder: Path, card: str, spec_path: Path) -> None:
+    (folder / "plots").mkdir()
+    (folder / "fairness").mkdir()
+    (folder / "evaluation").mkdir()
+    report.calibration_plot(result, folder / "plots" / "calibration.png")
+    report.pr_plot(result, folder / "plots" / "pr_curve.png")
+    report.shap_beeswarm(result, folder / "plots" / "shap_beeswarm.png")
+    result.fairness.to_csv(folder / "fairness" / "fairness.csv", index=False)
+    (folder / "fairness" / "fairness.md").write_text(report.to_markdown(result.fairness), encoding="utf-8")
+    result.backtest.to_csv(folder / "evaluation" / "backtest.csv", index=False)
+    for name, curve in result.calibration.items():
+        curve.to_csv(folder / "evaluation" / f"calibration_{name}.csv", index=False)
+    (folder / "evaluation" / "metrics.json").write_text(json.dumps(result.metrics, indent=1, default=float))
+    test_window(result.test).to_parquet(folder / TEST_WINDOW, index=False)
+    (folder / pyfunc.CARD).write_text(card, encoding="utf-8")
+    (folder / pyfunc.SPEC).write_bytes(spec_path.read_bytes())
+
+
+def _log_model(result: TrainResult, model_files: dict[str, str], model_name: str) -> Any:
+    import mlflow
+
+    return mlflow.pyfunc.log_model(
+        name="model",
+        python_model=str(PYFUNC_SOURCE),
+        artifacts=model_files,
+        signature=model_signature(result.parts.inputs),
+        input_example=input_example(result.parts),
+        pip_requirements=pip_requirements(),
+        registered_model_name=model_name,
+    )
+
+
+def log_run(
+    result: TrainResult,
+    spec: Any,
+    spec_path: Path,
+    *,
+    tracking_uri: str,
+    artifact_root: Path,
+    model_name: str,
+    horizon_days: int,
+    k: int,
+    params: dict[str, Any] | None = None,
+    run_name: str | None = None,
+) -> RunOutcome:
+    """Log the run, register a new version of `model_name`, alias it challenger (and champion if none)."""
+    import mlflow
+    from mlflow import MlflowClient
+
+    experiment_id = configure(tracking_uri, artifact_root, model_name)
+    sha = git_sha()
+    card = report.model_card(
+        result,
+        spec_version=spec.version,
+        spec_hash=spec.hash,
+        git_sha=sha,
+        k=k,
+        horizon_days=horizon_days,
+        model_name=model_name,
+    )
+    run_tags = {
+        "git_sha": sha,
+        "spec_hash": spec.hash,
+        "spec_version": spec.version,
+        "data_window": result.data_window,
+        "test_window": result.split.window("test"),
+    }
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=run_tags) as run,
+    ):
+        folder = Path(tmp)
+        mlflow.log_params(
+            {
+                "horizon_days": horizon_days,
+                "k": k,
+                "fit_window": result.split.window("fit"),
+                "calibration_window": result.split.window("calibration"),
+                "n_inputs": len(result.parts.inputs),
+                **result.n_rows,
+                **(params or {}),
+            }
+        )
+        mlflow.log_metrics(_flat_metrics(result))
+        docs = folder / "docs"
+        docs.mkdir()
+        _write_artifacts(result, docs, card, spec_path)
+        mlflow.log_artifacts(str(docs))
+        model_files = pyfunc.save_parts(result.parts, folder / "model")
+        for name in (pyfunc.CARD, pyfunc.SPEC):
+            model_files[name] = str(docs / name)
+        # pip_requirements pins what predict needs; the project's uv.lock would only add weight to every version.
+        with _environ(MLFLOW_LOG_UV_FILES="false", MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR="false"):
+            info = _log_model(result, model_files, model_name)
+        version = str(info.registered_model_version)
+        run_id = run.info.run_id
+
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    for key, value in version_tags(result, spec, sha, horizon_days, k).items():
+        client.set_model_version_tag(model_name, version, key, value)
+    client.set_model_version_tag(model_name, version, "run_id", run_id)
+    client.set_registered_model_alias(model_name, CHALLENGER, version)
+    aliases = [CHALLENGER]
+    try:
+        client.get_model_version_by_alias(model_name, CHAMPION)
+    except Exception:  # no champion yet: the first model serves until a better one passes the gates
+        client.set_registered_model_alias(model_name, CHAMPION, version)
+        client.set_registered_model_tag(model_name, HISTORY_TAG, json.dumps([version]))
+        aliases.append(CHAMPION)
+    return RunOutcome(
+        run_id=run_id, version=version, aliases=tuple(aliases), model_uri=f"models:/{model_name}/{version}"
+    )

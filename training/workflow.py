@@ -1,0 +1,163 @@
+"""The commands' work, callable from the CLI, `shouhu demo` and tests: train (and register), retrain (the
+monthly job), batch score with the champion."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from training import data
+from training.pipeline import TrainConfig, TrainResult, train_and_evaluate
+from training.registry import Promotion, promote
+from training.tracking import RunOutcome, log_run
+
+Say = Callable[[str], None]
+
+
+@dataclass
+class Trained:
+    result: TrainResult
+    run: RunOutcome
+
+
+def _quiet(_msg: str) -> None:
+    return None
+
+
+def load_matrix(
+    settings: Any,
+    matrix: Path | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    horizon_days: int | None = None,
+    truth_dir: Path | None = None,
+    say: Say = _quiet,
+) -> pd.DataFrame:
+    if matrix is not None:
+        say(f"reading the feature matrix {matrix}")
+        return data.read_matrix(matrix)
+    dates = data.default_dates(settings.warehouse, start, end)
+    say(f"building the feature matrix: {len(dates)} monthly as-of dates {dates[0]:%Y-%m} … {dates[-1]:%Y-%m}")
+    return data.build(settings.warehouse, dates, horizon_days or settings.horizon_days, truth_dir)
+
+
+def train(
+    frame: pd.DataFrame,
+    settings: Any,
+    *,
+    horizon_days: int | None = None,
+    config: TrainConfig | None = None,
+    spec_path: Path | None = None,
+    say: Say = _quiet,
+) -> Trained:
+    """Train, evaluate and register a new version (alias challenger; champion if there is none)."""
+    from features.spec import DEFAULT_SPEC, load_spec
+
+    horizon = horizon_days or settings.horizon_days
+    spec_path = spec_path or settings.feature_spec or DEFAULT_SPEC
+    spec = load_spec(spec_path)
+    config = config or TrainConfig(horizon_days=horizon, k=settings.visits_per_township)
+    result = train_and_evaluate(frame, spec, config, progress=say)
+    say("logging the run to MLflow and registering the model")
+    run = log_run(
+        result,
+        spec,
+        Path(spec_path),
+        tracking_uri=settings.mlflow_tracking_uri,
+        artifact_root=Path(settings.mlflow_artifact_root),
+        model_name=settings.model_name,
+        horizon_days=horizon,
+        k=config.k,
+        params={"n_estimators": config.params.n_estimators, "num_leaves": config.params.num_leaves,
+                "max_depth": config.params.max_depth, "learning_rate": config.params.learning_rate,
+                "n_folds": config.n_folds},
+    )
+    return Trained(result, run)
+
+
+@dataclass
+class Retrained:
+    ingest: Any | None
+    trained: Trained
+    promotion: Promotion
+
+
+def retrain(
+    settings: Any,
+    feeds: Path | None = None,
+    truth_dir: Path | None = None,
+    accept: dict[str, str] | None = None,
+    say: Say = _quiet,
+) -> Retrained:
+    """The monthly job: ingest new feeds (if a folder is given), features to the latest date, train, evaluate,
+    promote through the gates."""
+    report = None
+    if feeds is not None:
+        from data_contracts.ingest import ingest_folder
+
+        say(f"ingesting {feeds}")
+        report = ingest_folder(feeds, settings.warehouse, settings.pseudonym_secret.get_secret_value())
+    frame = load_matrix(settings, truth_dir=truth_dir, say=say)
+    trained = train(frame, settings, say=say)
+    say(f"checking the gates for version {trained.run.version}")
+    promotion = promote(trained.run.version, accept, tracking_uri=settings.mlflow_tracking_uri,
+                        model_name=settings.model_name)
+    return Retrained(report, trained, promotion)
+
+
+SCORE_KEEP = ("child_key", "as_of", "village_code", "township_code", "sex", "ethnicity_code", "minority",
+              "has_disability", "age_group", "rule_flags", "label", "label_observable")
+
+
+def load_champion(settings: Any) -> tuple[Any, str]:
+    import mlflow.pyfunc
+
+    from training.registry import champion_version
+
+    version = champion_version(settings.mlflow_tracking_uri, settings.model_name)
+    if version is None:
+        raise ValueError(f"{settings.model_name} has no champion: run `shouhu train` first")
+    return mlflow.pyfunc.load_model(f"models:/{settings.model_name}/{version}"), version
+
+
+def score(
+    frame: pd.DataFrame,
+    model: Any,
+    version: str,
+    chunk: int = 20_000,
+    advance: Callable[[int], None] | None = None,
+) -> pd.DataFrame:
+    """The §4 output for every row, with the row's keys, audit groups, rule flags and (when known) label."""
+    keep = [c for c in SCORE_KEEP if c in frame.columns]
+    inputs = [c for c in model.metadata.get_input_schema().input_names() if c in frame.columns]
+    parts = []
+    for start in range(0, len(frame), chunk):
+        part = frame.iloc[start : start + chunk]
+        parts.append(model.predict(part[inputs]))
+        if advance:
+            advance(len(part))
+    scored = pd.concat(parts) if parts else pd.DataFrame()
+    out = pd.concat([frame[keep].reset_index(drop=True), scored.reset_index(drop=True)], axis=1)
+    out["model_version"] = version
+    # A rule flag puts a child first whatever the score (DESIGN.md "Rules beside the model").
+    out["rank_in_village"] = (
+        out.assign(_rule=out.get("rule_flags", pd.Series("", index=out.index)).fillna("") != "")
+        .sort_values(["_rule", "margin"], ascending=[False, False], kind="stable")
+        .groupby(["as_of", "village_code"] if "village_code" in out else ["as_of"])
+        .cumcount()
+        .reindex(out.index)
+        + 1
+    )
+    return out
+
+
+def write_scores(scores: pd.DataFrame, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".parquet":
+        scores.to_parquet(out, index=False)
+    else:
+        scores.to_csv(out, index=False, encoding="utf-8-sig")
