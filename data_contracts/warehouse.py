@@ -69,7 +69,7 @@ def pseudonym_kind(column: str) -> str:
 
 
 def warehouse_column(feed: Feed, column: str) -> str | None:
-    """Warehouse name of a contract column (`child_id` -> `child_key`, `phone` -> `phone_hash`, name: None)."""
+    """Warehouse name of a column (`child_id` -> `child_key`, `phone` -> `phone_hash`, name: None)."""
     meta = feed.schema.columns[column].metadata or {}
     if meta.get("pii"):
         return PII_COLUMN[meta["pii"]]

@@ -37,44 +37,47 @@ def event_time(source: str) -> str:
     return col
 
 
-def visible_events(
-    t: ir.Table, dates: ir.Table, time_col: str, window_days: int | None
-) -> ir.Table:
+def visible_events(t: ir.Table, dates: ir.Table, time_col: str, window_days: int | None) -> ir.Table:
     """(event, as_of) pairs for events recorded before as_of whose event time lies in
     [as_of - window_days, as_of); no window means all history. Adds `_t` (the event time)."""
-    ev = t.mutate(_t=t[time_col])
+    ev = t if time_col == "_t" else t.mutate(_t=t[time_col])
     preds = [ev.recorded_at < dates.as_of, ev._t < dates.as_of]
     if window_days is not None:
         preds.append(ev._t >= dates.as_of - ibis.interval(days=window_days))
     return ev.join(dates, preds)
 
 
-def latest_version(
-    t: ir.Table, dates: ir.Table, key: list[str], order: list[ir.Value], where: ir.BooleanValue | None = None
-) -> ir.Table:
-    """The latest version of each `key` among rows recorded before as_of, per as_of (ties broken by `order`)."""
-    j = t.join(dates, t.recorded_at < dates.as_of)
-    if where is not None:
-        j = j.filter(where.resolve(j) if hasattr(where, "resolve") else where)
-    w = ibis.window(group_by=[j[k] for k in [*key, "as_of"]], order_by=[o.resolve(j) for o in order])
-    return j.mutate(_rn=ibis.row_number().over(w)).filter(_._rn == 0).drop("_rn")
-
-
 def registry_snapshot(wh: Warehouse, dates: ir.Table) -> ir.Table:
     """Each child's latest registry snapshot recorded before as_of, with the derived columns indicators,
     rules and audit groups use."""
     reg = wh.table("children_registry")
-    j = reg.join(dates, [reg.recorded_at < dates.as_of, reg.snapshot_date <= dates.as_of])
-    w = ibis.window(
-        group_by=[j.child_key, j.as_of], order_by=[ibis.desc(j.snapshot_date), ibis.desc(j.recorded_at)]
+    # pick the latest snapshot on narrow rows (key, dates) first, then fetch its columns: the window over
+    # every snapshot x as_of pair is what costs
+    day = reg.snapshot_date.date().delta(ibis.date(1970, 1, 1), unit="day").cast("int64")
+    keyed = reg.select(
+        "child_key",
+        "snapshot_date",
+        "recorded_at",
+        _k=day * 10_000_000_000 + reg.recorded_at.epoch_seconds().cast("int64"),
     )
-    s = j.mutate(_rn=ibis.row_number().over(w)).filter(_._rn == 0).drop("_rn")
+    j = keyed.join(dates, [keyed.recorded_at < dates.as_of, keyed.snapshot_date <= dates.as_of])
+    best = j.group_by(["child_key", "as_of"]).aggregate(_best=j._k.max())
+    keyed = keyed.rename(_child="child_key")
+    pick = best.join(keyed, [best.child_key == keyed._child, best._best == keyed._k]).select(
+        "child_key", "as_of", _snap=keyed.snapshot_date, _rec=keyed.recorded_at
+    )
+    s = pick.join(
+        reg,
+        [pick.child_key == reg.child_key, pick._snap == reg.snapshot_date, pick._rec == reg.recorded_at],
+    ).select(*reg.columns, "as_of")
     age = whole_years(s.as_of, s.birth_date)
-    notified = (
-        s.entrustment_notified_school.cast("float64").fill_null(0)
-        + s.entrustment_notified_village.cast("float64").fill_null(0)
-    ) / (s.entrustment_notified_school.notnull().cast("float64") + s.entrustment_notified_village.notnull().cast("float64")).nullif(0)
-    has_disability = s.disability_category.notnull() | s.disability_grade.notnull() | (s.health_status == "disabled")
+    school, village = s.entrustment_notified_school, s.entrustment_notified_village
+    made = school.cast("float64").fill_null(0) + village.cast("float64").fill_null(0)
+    known = school.notnull().cast("float64") + village.notnull().cast("float64")
+    notified = made / known.nullif(0)
+    has_disability = (
+        s.disability_category.notnull() | s.disability_grade.notnull() | (s.health_status == "disabled")
+    )
     return s.mutate(
         age=age,
         age_group=ibis.cases((age < 6, "0-5"), (age < 12, "6-11"), else_="12-15"),

@@ -1,6 +1,6 @@
-"""Everything backend-specific lives here: opening the DuckDB warehouse through Ibis, standing in an empty table
-for a feed the county does not have, and executing an expression. The builders only see `ibis.Table`s, so the
-same definitions can run on another Ibis backend (e.g. PySpark) by replacing this module."""
+"""Everything backend-specific lives here: opening the DuckDB warehouse through Ibis, standing in an empty
+table for a feed the county does not have, materializing and executing. The builders only see `ibis.Table`s,
+so the same definitions can run on another Ibis backend (e.g. PySpark) by replacing this module."""
 
 from __future__ import annotations
 
@@ -23,9 +23,7 @@ _SQL_TO_IBIS = {"TIMESTAMP": "timestamp", "BOOLEAN": "boolean", "BIGINT": "int64
 def feed_schema(name: str) -> ibis.Schema:
     """The warehouse schema of a feed's table (docs/architecture.md §2), lineage columns left out."""
     cols = table_columns(FEEDS[name])
-    return ibis.schema(
-        {c: _SQL_TO_IBIS.get(t, "string") for c, t in cols.items() if not c.startswith("_")}
-    )
+    return ibis.schema({c: _SQL_TO_IBIS.get(t, "string") for c, t in cols.items() if not c.startswith("_")})
 
 
 def _ddl(name: str) -> str:
@@ -54,7 +52,8 @@ class Warehouse:
         if self._present is None:
             catalog, schema = self.database or ("memory", "main")
             rows = self._raw(
-                "SELECT table_name FROM information_schema.tables WHERE table_catalog = ? AND table_schema = ?",
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_catalog = ? AND table_schema = ?",
                 [catalog, schema],
             )
             self._present = frozenset(r[0] for r in rows)
@@ -105,10 +104,10 @@ class Warehouse:
     def query(self, sql: str) -> pd.DataFrame:
         return self.con.con.sql(sql).to_arrow_table().to_pandas()
 
-    def latest_recorded_at(self) -> datetime | None:
-        """The latest `recorded_at` of any feed: the warehouse knows nothing after it."""
+    def latest_recorded_at(self, feeds: Sequence[str] | None = None) -> datetime | None:
+        """The latest `recorded_at` of the given feeds (default all): the warehouse knows nothing after it."""
         prefix = ".".join(f'"{p}"' for p in self.database) + "." if self.database else ""
-        names = [n for n in FEEDS if "recorded_at" in feed_schema(n) and self.has(n)]
+        names = [n for n in (feeds or FEEDS) if "recorded_at" in feed_schema(n) and self.has(n)]
         if not names:
             return None
         union = " UNION ALL ".join(f'SELECT max(recorded_at) AS t FROM {prefix}"{n}"' for n in names)
@@ -144,4 +143,3 @@ def as_of_frame(dates: Iterable[date | datetime | str | pd.Timestamp]) -> pd.Dat
     if not stamps:
         raise ValueError("at least one as-of date is needed")
     return pd.DataFrame({"as_of": pd.Series(stamps, dtype="datetime64[us]")})
-

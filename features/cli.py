@@ -12,18 +12,21 @@ import typer
 def features(
     out: Annotated[Path, typer.Option("--out", help="Where to write the feature matrix (.parquet).")],
     as_of: Annotated[
-        list[datetime] | None, typer.Option("--as-of", help="An as-of date (repeatable).", formats=["%Y-%m-%d"])
+        list[datetime] | None,
+        typer.Option("--as-of", help="An as-of date (repeatable).", formats=["%Y-%m-%d"]),
     ] = None,
     monthly: Annotated[
         tuple[datetime, datetime] | None,
-        typer.Option("--monthly", help="FROM TO: the 1st of every month in [FROM, TO].", formats=["%Y-%m-%d"]),
+        typer.Option(
+            "--monthly", help="FROM TO: the 1st of every month in [FROM, TO].", formats=["%Y-%m-%d"]
+        ),
     ] = None,
     horizon: Annotated[int | None, typer.Option(help="Label horizon in days (default: settings).")] = None,
     warehouse: Annotated[Path | None, typer.Option(help="DuckDB warehouse (default: settings).")] = None,
     truth: Annotated[Path | None, typer.Option(help="Simulator truth/ folder (evaluation only).")] = None,
     spec: Annotated[Path | None, typer.Option(help="Indicator spec YAML (default: settings / v1).")] = None,
 ) -> None:
-    """Point-in-time indicators, labels and rule flags → parquet, with a missingness summary. 计算特征矩阵。"""
+    """Point-in-time indicators, labels and rule flags → parquet, with a missingness summary. 特征矩阵。"""
     from rich.console import Console
 
     from features.pipeline import build_matrix
@@ -47,8 +50,9 @@ def features(
         raise typer.Exit(1)
     feature_spec = load_spec(spec)
     with console.status(f"计算 {len(dates)} 个评估日的特征 …"):
-        df = build_matrix(wh, dates, horizon_days=horizon or settings.horizon_days, truth_dir=truth,
-                          spec=feature_spec)
+        df = build_matrix(
+            wh, dates, horizon_days=horizon or settings.horizon_days, truth_dir=truth, spec=feature_spec
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     df.to_parquet(out, index=False)
     print_summary(df, feature_spec, console)

@@ -34,6 +34,9 @@ class Part:
     columns: list[str]
     on: tuple[str, ...] = KEY
     fill: dict[str, float] = field(default_factory=dict)
+    known_if: dict[str, str] = field(
+        default_factory=dict
+    )  # column -> column whose knownness means "0, not NaN"
 
 
 @dataclass
@@ -94,8 +97,10 @@ def encoded(col: ir.Value, ind: Indicator) -> ir.FloatingValue:
     if ind.values:
         return ibis.ifelse(col.isnull(), ibis.null("float64"), col.isin(ind.values).cast("float64"))
     if ind.encode:
-        return ibis.cases(*[(col == k, ibis.literal(v, "float64")) for k, v in ind.encode.items()],
-                          else_=ibis.null("float64"))
+        return ibis.cases(
+            *[(col == k, ibis.literal(v, "float64")) for k, v in ind.encode.items()],
+            else_=ibis.null("float64"),
+        )
     return col.cast("float64")
 
 
@@ -103,7 +108,9 @@ def encoded(col: ir.Value, ind: Indicator) -> ir.FloatingValue:
 
 
 def _max_window(inds: Iterable[Indicator]) -> int | None:
-    spans = [(i.window_days * (2 if i.aggregate == "share_change" else 1)) if i.window_days else None for i in inds]
+    spans = [
+        (i.window_days * (2 if i.aggregate == "share_change" else 1)) if i.window_days else None for i in inds
+    ]
     return None if any(s is None for s in spans) else max(spans)  # type: ignore[type-var]
 
 
@@ -119,25 +126,40 @@ def _share(num: ir.BooleanValue, den: ir.BooleanValue) -> ir.FloatingValue:
     return (num & den).cast("float64").sum() / den.cast("float64").sum().nullif(0)
 
 
-def _latest_key(j: ir.Table, value: ir.Value) -> ir.StringValue:
-    """Sort key for "the latest record": event time, then recorded_at, then the value (deterministic ties)."""
-    fmt = "%Y%m%d%H%M%S"
-    return j._t.strftime(fmt) + j.recorded_at.strftime(fmt) + value.cast("string").fill_null("")
+def _latest_key(t: ir.Table, time_col: str) -> ir.IntegerValue:
+    """Integer sort key for "the latest record": the event day, then recorded_at (to the second)."""
+    day = t[time_col].date().delta(ibis.date(1970, 1, 1), unit="day").cast("int64")
+    return day * 10_000_000_000 + t.recorded_at.epoch_seconds().cast("int64")
 
 
-def event_metric(j: ir.Table, ind: Indicator) -> tuple[ir.Value, float | None]:
-    """The aggregate expression of one event indicator over the joined (event, as_of) table, and its fill."""
+def event_inputs(t: ir.Table, time_col: str, inds: list[Indicator]) -> ir.Table:
+    """The source narrowed to what its indicators read: each condition and value computed once per record,
+    before the join with the as-of dates multiplies the rows."""
+    cols: dict[str, ir.Value] = {"child_key": t.child_key, "_t": t[time_col], "recorded_at": t.recorded_at}
+    cols["_k"] = _latest_key(t, time_col)
+    for n, ind in enumerate(inds):
+        cols[f"_m{n}"] = any_of(t, ind.where_any)
+        cols[f"_d{n}"] = any_of(t, ind.denominator)
+        if ind.aggregate == "latest":
+            cols[f"_v{n}"] = encoded(t[ind.column], ind)
+        elif ind.aggregate == "days_past_latest":
+            cols[f"_v{n}"] = t[ind.column]
+    return t.select(**cols)
+
+
+def event_metric(j: ir.Table, ind: Indicator, n: int) -> tuple[ir.Value, float | None]:
+    """The aggregate expression of event indicator number `n` over the joined (event, as_of) table, and the
+    value for a child without records."""
     win = _in_window(j, ind.window_days)
-    match = any_of(j, ind.where_any)
-    den = any_of(j, ind.denominator)
+    match, den = j[f"_m{n}"], j[f"_d{n}"]
     agg = ind.aggregate
     if agg == "count":
-        n = (match & den & win).cast("float64").sum()
+        count = (match & den & win).cast("float64").sum()
         if ind.per_days and ind.window_days:
-            n = n * (ind.per_days / ind.window_days)
+            count = count * (ind.per_days / ind.window_days)
         if ind.denominator:  # no eligible records at all: unknown, not zero
-            return ibis.ifelse((den & win).cast("int64").sum() > 0, n, ibis.null("float64")), None
-        return n, 0.0
+            return ibis.ifelse((den & win).cast("int64").sum() > 0, count, ibis.null("float64")), None
+        return count, 0.0
     if agg == "share":
         return _share(match & win, den & win), None
     if agg == "share_change":
@@ -145,46 +167,165 @@ def event_metric(j: ir.Table, ind: Indicator) -> tuple[ir.Value, float | None]:
         return _share(match & win, den & win) - _share(match & prev, den & prev), None
     if agg == "any":
         return (match & den & win).cast("float64").max(where=den & win), None
+    as_of = j.as_of.max()  # a group key: any row's value
     if agg == "days_since_last":
-        return asof.days_between(j.as_of.max(), j._t.max(where=match & win)).cast("float64"), None  # as_of: a group key
-    col = j[ind.column]
-    ok = match & win & col.notnull()
+        return asof.days_between(as_of, j._t.max(where=match & win)).cast("float64"), None
+    value = j[f"_v{n}"]
+    latest = value.argmax(j._k, where=match & win & value.notnull())
     if agg == "latest":
-        value = encoded(col, ind)
-        return value.argmax(_latest_key(j, value), where=ok & value.notnull()), None
+        return latest, None
     if agg == "days_past_latest":
-        due = col.argmax(_latest_key(j, col), where=ok)
-        return ibis.greatest(asof.days_between(j.as_of.max(), due), 0).cast("float64"), None
+        return ibis.greatest(asof.days_between(as_of, latest), 0).cast("float64"), None
     raise ValueError(f"{ind.name}: {agg} is not an event aggregate")
 
 
 def event_part(v: Views, source: str, inds: list[Indicator]) -> Part:
-    t = v.wh.table(source)
-    j = asof.visible_events(t, v.dates, asof.event_time(source), _max_window(inds))
-    metrics = {i.name: event_metric(j, i) for i in inds}
+    tcol = asof.event_time(source)
+    narrow = event_inputs(v.wh.table(source), tcol, inds)
+    j = asof.visible_events(narrow, v.dates, "_t", _max_window(inds))
+    metrics = {i.name: event_metric(j, i, n) for n, i in enumerate(inds)}
     table = j.group_by(list(KEY)).aggregate(**{n: m for n, (m, _) in metrics.items()})
     return Part(table, list(metrics), fill={n: f for n, (_, f) in metrics.items() if f is not None})
 
 
-def longest_run_part(v: Views, ind: Indicator) -> Part:
-    """Longest run of consecutive matching records among the eligible ones (e.g. school days), per as_of.
-    Gaps-and-islands: a run id is the number of non-matching records seen so far."""
+# ---- additive window aggregates: prefix sums instead of (record x as_of) pairs -----------------------------
+
+ADDITIVE = {"count", "share", "share_change", "any"}
+
+
+def _spans(ind: Indicator) -> list[tuple[int, int]]:
+    """The [as_of - hi, as_of - lo) spans (lo, hi) an additive indicator needs."""
+    w = ind.window_days or 0
+    return [(0, w), (w, 2 * w)] if ind.aggregate == "share_change" else [(0, w)]
+
+
+def additive_part(v: Views, source: str, inds: list[Indicator]) -> Part:
+    """count / share / share_change / any over windows, for many as-of dates without multiplying every record
+    by every as-of date: sum over [as_of - hi, as_of - lo) = prefix(as_of - lo) - prefix(as_of - hi), looked
+    up with an as-of join on per-child running sums, minus the records in the span not yet entered at as_of
+    (recorded_at >= as_of: a short tail, since records are entered days after the event)."""
+    t = v.wh.table(source)
+    tcol = asof.event_time(source)
+    # one counter per distinct condition: attendance's five indicators share two (unexcused, school day)
+    counters: dict[str, ir.Value] = {}
+    names_of: dict[int, tuple[str, str]] = {}
+    seen: dict[tuple, str] = {}
+
+    def counter(key: tuple, expr: ir.BooleanValue) -> str:
+        if key not in seen:
+            seen[key] = f"_c{len(seen)}"
+            counters[seen[key]] = expr.cast("int64")
+        return seen[key]
+
+    for n, ind in enumerate(inds):
+        den = any_of(t, ind.denominator)
+        m = counter(("m", ind.where_any, ind.denominator), any_of(t, ind.where_any) & den)
+        names_of[n] = (m, counter(("d", ind.denominator), den))
+    x = t.select("child_key", "recorded_at", _t=t[tcol], **counters)
+    names = list(counters)
+
+    daily = x.group_by(["child_key", "_t"]).aggregate(**{c: x[c].sum() for c in names})
+    running = ibis.cumulative_window(group_by=daily.child_key, order_by=daily._t)
+    cum = v.wh.materialize(daily.mutate(**{c: daily[c].sum().over(running) for c in names}), f"{source}_cum")
+
+    spans = sorted({s for ind in inds for s in _spans(ind)})
+    offsets = sorted({o for span in spans for o in span})
+    kids = cum.select("child_key").distinct()
+    grid = kids.cross_join(v.dates)
+    bounds = ibis.union(
+        *[grid.mutate(_off=ibis.literal(o, "int64"), _b=grid.as_of - ibis.interval(days=o)) for o in offsets]
+    )
+    bounds = v.wh.materialize(bounds, f"{source}_bounds")
+    right = cum.rename(_ck="child_key", _rt="_t")
+    hit = bounds.asof_join(right, on=bounds._b > right._rt, predicates=[bounds.child_key == right._ck])
+    hit = hit.select("child_key", "as_of", "_off", *names)
+    prefix = bounds.left_join(hit, ["child_key", "as_of", "_off"]).select(
+        bounds.child_key, bounds.as_of, bounds._off, **{c: hit[c].fill_null(0) for c in names}
+    )
+    at = prefix.group_by(list(KEY)).aggregate(
+        **{f"{c}_p{o}": prefix[c].max(where=prefix._off == o) for c in names for o in offsets}
+    )
+
+    longest = max(hi for _, hi in spans)
+    # records entered at or after as_of about days before it: two inequalities (an IEJoin), small output
+    late = x.join(v.dates, [x._t < v.dates.as_of, x.recorded_at >= v.dates.as_of])
+    late = late.filter(late._t >= late.as_of - ibis.interval(days=longest))
+    in_span = {
+        (lo, hi): (late._t >= late.as_of - ibis.interval(days=hi))
+        & (late._t < late.as_of - ibis.interval(days=lo))
+        for lo, hi in spans
+    }
+    tail = late.group_by(list(KEY)).aggregate(
+        **{f"{c}_l{lo}_{hi}": late[c].sum(where=in_span[(lo, hi)]) for c in names for lo, hi in spans}
+    )
+    both = at.left_join(tail, list(KEY)).select(at, *[f"{c}_l{lo}_{hi}" for c in names for lo, hi in spans])
+
+    def total(c: str, lo: int, hi: int) -> ir.FloatingValue:
+        entered_late = both[f"{c}_l{lo}_{hi}"].fill_null(0)
+        return (both[f"{c}_p{lo}"] - both[f"{c}_p{hi}"] - entered_late).cast("float64")
+
+    metrics: dict[str, ir.Value] = {}
+    fills: dict[str, float] = {}
+    for n, ind in enumerate(inds):
+        lo, hi = _spans(ind)[0]
+        mc, dc = names_of[n]
+        m, d = total(mc, lo, hi), total(dc, lo, hi)
+        if ind.aggregate == "count":
+            value = m * (ind.per_days / ind.window_days) if ind.per_days and ind.window_days else m
+            if ind.denominator:
+                value = ibis.ifelse(d > 0, value, ibis.null("float64"))
+            else:
+                fills[ind.name] = 0.0
+        elif ind.aggregate == "share":
+            value = m / d.nullif(0)
+        elif ind.aggregate == "share_change":
+            lo2, hi2 = _spans(ind)[1]
+            value = m / d.nullif(0) - total(mc, lo2, hi2) / total(dc, lo2, hi2).nullif(0)
+        else:  # any
+            value = ibis.ifelse(d > 0, (m > 0).cast("float64"), ibis.null("float64"))
+        metrics[ind.name] = value
+    return Part(both.select(*KEY, **metrics), list(metrics), fill=fills)
+
+
+def longest_run_part(v: Views, ind: Indicator, known_if: str | None) -> Part:
+    """Longest run of matching records on consecutive school days (calendar; Mon–Fri without one), per
+    as_of. Gaps-and-islands over the matching records only (a few percent of attendance): on a run, the
+    school-day index minus the record's rank is constant. A school day without a matching record — present,
+    excused, or not recorded — ends a run."""
     t = v.wh.table(ind.source)
-    j = asof.visible_events(t, v.dates, asof.event_time(ind.source), ind.window_days)
-    j = j.filter(any_of(j, ind.denominator)).mutate(_m=any_of(j, ind.where_any).cast("int64"))
-    w = ibis.cumulative_window(group_by=[j.child_key, j.as_of], order_by=[j._t, j.recorded_at])
-    j = j.mutate(_run=(1 - j._m).sum().over(w))
-    runs = j.group_by([*KEY, "_run"]).aggregate(_n=j._m.sum())
+    tcol = asof.event_time(ind.source)
+    hits = t.filter(any_of(t, ind.where_any) & any_of(t, ind.denominator))
+    cal = v.wh.table("calendar")
+    school = cal.filter(cal.is_school_day.fill_null(False)).select("date")
+    numbered = school.mutate(_i=ibis.row_number().over(order_by=school.date))
+    hits = hits.left_join(numbered, hits[tcol] == numbered.date).select(*hits.columns, "_i")
+    n = hits[tcol].date().delta(ibis.date(1970, 1, 5), unit="day")  # days since a Monday
+    weekday = (n % 7) < 5
+    has_calendar = school.count().as_scalar() > 0
+    idx = ibis.ifelse(has_calendar, hits._i, ibis.ifelse(weekday, (n // 7) * 5 + n % 7, ibis.null("int64")))
+    hits = hits.mutate(_idx=idx.cast("int64")).filter(lambda x: x._idx.notnull())
+    j = asof.visible_events(hits, v.dates, tcol, ind.window_days)
+    w = ibis.window(group_by=[j.child_key, j.as_of], order_by=[j._idx])
+    j = j.mutate(_run=j._idx - ibis.dense_rank().over(w))
+    runs = j.group_by([*KEY, "_run"]).aggregate(_n=j._idx.nunique())
     table = runs.group_by(list(KEY)).aggregate(**{ind.name: runs._n.max().cast("float64")})
-    return Part(table, [ind.name])
+    # no matching record: 0 if the child has eligible records in the window (per `known_if`), else unknown
+    return Part(
+        table,
+        [ind.name],
+        known_if={ind.name: known_if} if known_if else {},
+        fill={} if known_if else {ind.name: 0.0},
+    )
 
 
 def post_holiday_part(v: Views, ind: Indicator) -> Part:
     """Share among records dated in the first `days_after_term_start` days of a term (terms from the school
     calendar, published in advance, so it carries no recorded_at)."""
     cal = v.wh.table("calendar")
-    starts = cal.filter(cal.is_school_day.fill_null(False) & cal.term_id.notnull()).group_by("term_id").aggregate(
-        _start=cal.date.min()
+    starts = (
+        cal.filter(cal.is_school_day.fill_null(False) & cal.term_id.notnull())
+        .group_by("term_id")
+        .aggregate(_start=cal.date.min())
     )
     t = v.wh.table(ind.source)
     tcol = asof.event_time(ind.source)
@@ -304,7 +445,9 @@ def season_part(v: Views, ind: Indicator) -> Part:
         x = d.mutate(_off=ibis.range(1, days + 1).unnest())
         x = x.mutate(_day=x.as_of + x._off.as_interval("D"))
         months = [int(m) for m in ind.values]
-        table = x.group_by("as_of").aggregate(**{ind.name: x._day.month().isin(months).cast("float64").mean()})
+        table = x.group_by("as_of").aggregate(
+            **{ind.name: x._day.month().isin(months).cast("float64").mean()}
+        )
         return Part(table, [ind.name], on=("as_of",))
     cal = v.wh.table("calendar")
     if ind.aggregate == "days_to_holiday":
@@ -324,8 +467,21 @@ def season_part(v: Views, ind: Indicator) -> Part:
 
 # ---- all of them -------------------------------------------------------------------------------------------
 
+
+def _known_if(spec: FeatureSpec, ind: Indicator) -> str | None:
+    """An indicator telling whether `ind`'s eligible records exist: a share over the same records."""
+    for other in spec.indicators:
+        if (
+            other.aggregate == "share"
+            and other.source == ind.source
+            and other.window_days == ind.window_days
+            and other.denominator == ind.denominator
+        ):
+            return other.name
+    return None
+
+
 SPECIAL = {
-    "longest_run": longest_run_part,
     "post_holiday_share": post_holiday_part,
     "months_since_parent_home": months_since_parent_home_part,
     "parent_lost_contact": lost_contact_part,
@@ -333,15 +489,19 @@ SPECIAL = {
 }
 
 
-def indicator_parts(v: Views, spec: FeatureSpec) -> list[Part]:
-    """One Part per event feed (all its simple aggregates share one join), one for the registry snapshot, one
-    for the caregiver, and one per special indicator."""
+def indicator_parts(v: Views, spec: FeatureSpec, prefix_sums: bool = True) -> list[Part]:
+    """One Part per event feed (its simple aggregates share one join), one for the registry snapshot, one for
+    the caregiver, one per special indicator. With `prefix_sums` (worth it from a handful of as-of dates on),
+    windowed counts and shares come from running sums instead of the (record x as_of) join."""
     parts: list[Part] = []
     by_source: dict[str, list[Indicator]] = {}
+    additive: dict[str, list[Indicator]] = {}
     snapshot: list[Indicator] = []
     caregiver: list[Indicator] = []
     for ind in spec.indicators:
-        if ind.aggregate in EVENT_AGGREGATES:
+        if prefix_sums and ind.aggregate in ADDITIVE and ind.window_days:
+            additive.setdefault(ind.source, []).append(ind)
+        elif ind.aggregate in EVENT_AGGREGATES:
             by_source.setdefault(ind.source, []).append(ind)
         elif ind.aggregate in SNAPSHOT_AGGREGATES:
             snapshot.append(ind)
@@ -349,8 +509,11 @@ def indicator_parts(v: Views, spec: FeatureSpec) -> list[Part]:
             caregiver.append(ind)
         elif ind.aggregate in SEASON_AGGREGATES:
             parts.append(season_part(v, ind))
+        elif ind.aggregate == "longest_run":
+            parts.append(longest_run_part(v, ind, _known_if(spec, ind)))
         else:
             parts.append(SPECIAL[ind.aggregate](v, ind))
+    parts += [additive_part(v, source, inds) for source, inds in additive.items()]
     parts += [event_part(v, source, inds) for source, inds in by_source.items()]
     if snapshot:
         parts.append(snapshot_part(v, snapshot))

@@ -16,8 +16,8 @@ import pandas as pd
 
 from data_contracts.enums import INCIDENT_TYPE
 from data_contracts.pseudonym import child_key
-from features.indicators import KEY
 from features.backend import Warehouse
+from features.indicators import KEY
 
 LABEL_TYPES: tuple[str, ...] = tuple(INCIDENT_TYPE)
 TRIVIAL = ("injury", "minor")  # (incident_type, severity) left out of every label
@@ -37,7 +37,8 @@ def label_table(wh: Warehouse, dates: ir.Table, horizon_days: int) -> ir.Table:
     inc = wh.table("incidents")
     inc = inc.filter(counted(inc))
     j = inc.join(
-        dates, [inc.event_time > dates.as_of, inc.event_time <= dates.as_of + ibis.interval(days=horizon_days)]
+        dates,
+        [inc.event_time > dates.as_of, inc.event_time <= dates.as_of + ibis.interval(days=horizon_days)],
     )
     by_type = {f"label_{t}": (j.incident_type == t).cast("int64").max() for t in LABEL_TYPES}
     return j.group_by(list(KEY)).aggregate(label=(j.child_key.count() > 0).cast("int64"), **by_type)
@@ -58,7 +59,10 @@ def truth_frames(truth_dir: Path, secret: str) -> tuple[pd.DataFrame, pd.DataFra
 def truth_label_table(outcomes: ir.Table, dates: ir.Table, horizon_days: int) -> ir.Table:
     j = outcomes.join(
         dates,
-        [outcomes.event_time > dates.as_of, outcomes.event_time <= dates.as_of + ibis.interval(days=horizon_days)],
+        [
+            outcomes.event_time > dates.as_of,
+            outcomes.event_time <= dates.as_of + ibis.interval(days=horizon_days),
+        ],
     )
     return j.group_by(list(KEY)).aggregate(true_label=(j.child_key.count() > 0).cast("float64"))
 

@@ -35,7 +35,7 @@ class FeatureMatrix(pa.DataFrameModel):
     class Config:
         strict = True
         ordered = True
-        unique = ["child_key", "as_of"]
+        unique = ("child_key", "as_of")
 
     @pa.check("as_of", name="as_of_is_midnight")
     def _midnight(cls, s: Series[pd.Timestamp]) -> Series[bool]:

@@ -13,19 +13,30 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
 from features import asof
 from features.backend import Warehouse, as_of_frame, open_warehouse
 from features.indicators import KEY, build_views, indicator_parts
-from features.labels import LABEL_TYPES, label_columns, label_table, truth_frames, truth_label_table, truth_risk_table
+from features.labels import (
+    LABEL_TYPES,
+    label_columns,
+    label_table,
+    truth_frames,
+    truth_label_table,
+    truth_risk_table,
+)
 from features.matrix import matrix_columns, validate
 from features.rules import RULES, flag_table
 from features.spec import AUDIT_COLUMNS, FeatureSpec, load_spec
 
 DateLike = date | datetime | str | pd.Timestamp
 DATES, TRUTH_OUTCOMES, TRUTH_RISK = "_asof_dates", "_truth_outcomes", "_truth_risk"
+# From this many as-of dates on, windowed counts use running sums: each record then costs the same whatever
+# the number of dates; below it, joining the few dates' windows touches fewer rows.
+PREFIX_SUMS_FROM = 4
 
 
 @dataclass(frozen=True)
@@ -41,19 +52,32 @@ def _left(out: ir.Table, part: ir.Table, on: Sequence[str], columns: Sequence[st
     return out.left_join(part, list(on)).select(*out.columns, *columns)
 
 
-def matrix_expr(wh: Warehouse, dates: ir.Table, horizon_days: int, spec: FeatureSpec, truth: bool) -> ir.Table:
+def matrix_expr(
+    wh: Warehouse,
+    dates: ir.Table,
+    horizon_days: int,
+    spec: FeatureSpec,
+    truth: bool,
+    prefix_sums: bool = True,
+) -> ir.Table:
     """The matrix as an Ibis expression over materialized parts (everything but `label_observable`)."""
     v = build_views(wh, dates)
     out = wh.materialize(asof.cohort(v.snapshot).select(*KEY, *AUDIT_COLUMNS), "cohort")
 
     fills: dict[str, float] = {}
-    for part in indicator_parts(v, spec):
+    known_if: dict[str, str] = {}
+    for part in indicator_parts(v, spec, prefix_sums):
         out = _left(out, wh.materialize(part.table, part.columns[0]), part.on, part.columns)
         fills |= part.fill
-    out = out.mutate(
-        **{n: out[n].cast("float64").fill_null(fills[n]) if n in fills else out[n].cast("float64")
-           for n in spec.model_inputs()}
-    )
+        known_if |= part.known_if
+
+    def final(n: str) -> ir.Value:
+        col = out[n].cast("float64")
+        if n in known_if:
+            return ibis.ifelse(out[known_if[n]].isnull(), ibis.null("float64"), col.fill_null(0.0))
+        return col.fill_null(fills[n]) if n in fills else col
+
+    out = out.mutate(**{n: final(n) for n in spec.model_inputs()})
     out = wh.materialize(out, "indicators")
     out = wh.materialize(flag_table(v, out), "flags")
 
@@ -63,8 +87,12 @@ def matrix_expr(wh: Warehouse, dates: ir.Table, horizon_days: int, spec: Feature
 
     if truth:
         outcomes, risk = wh.con.table(TRUTH_OUTCOMES), wh.con.table(TRUTH_RISK)
-        out = _left(out, wh.materialize(truth_label_table(outcomes, dates, horizon_days), "truth"), KEY,
-                    ["true_label"])
+        out = _left(
+            out,
+            wh.materialize(truth_label_table(outcomes, dates, horizon_days), "truth"),
+            KEY,
+            ["true_label"],
+        )
         out = out.mutate(true_label=out.true_label.fill_null(0.0))
         out = _left(out, wh.materialize(truth_risk_table(risk, dates), "risk"), KEY, ["true_risk"])
     else:
@@ -74,16 +102,16 @@ def matrix_expr(wh: Warehouse, dates: ir.Table, horizon_days: int, spec: Feature
 
 
 def ibis_null() -> ir.Value:
-    import ibis
-
     return ibis.null("float64")
 
 
-def _edge_types(df: pd.DataFrame, spec: FeatureSpec, horizon_days: int, latest: datetime | None) -> pd.DataFrame:
+def _edge_types(
+    df: pd.DataFrame, spec: FeatureSpec, horizon_days: int, latest: datetime | None
+) -> pd.DataFrame:
     """Pin the dtypes the contract promises and add `label_observable` (a comparison with one scalar)."""
     df["as_of"] = pd.to_datetime(df["as_of"]).astype("datetime64[us]")
     for c in ("child_key", "village_code", "township_code", "sex", "ethnicity_code", "age_group"):
-        df[c] = df[c].astype(object).where(df[c].notna(), None)
+        df[c] = df[c].astype("str")  # pandas' string dtype, NaN when unknown
     df["minority"] = df["minority"].astype("boolean")
     df["has_disability"] = df["has_disability"].fillna(False).astype(bool)
     for n in spec.model_inputs():
@@ -107,9 +135,13 @@ def build_matrix(
     truth_dir: Path | str | None = None,
     *,
     spec: FeatureSpec | None = None,
+    prefix_sums: bool | None = None,
 ) -> pd.DataFrame:
-    """The feature matrix (docs/architecture.md §3) for the cohort at each as-of date, validated."""
+    """The feature matrix (docs/architecture.md §3) for the cohort at each as-of date, validated.
+    `prefix_sums` picks how windowed counts are computed (default: from PREFIX_SUMS_FROM dates on)."""
     spec = spec or load_spec()
+    if prefix_sums is None:
+        prefix_sums = len(set(as_of_dates)) >= PREFIX_SUMS_FROM
     own = not isinstance(warehouse, Warehouse)
     wh = open_warehouse(warehouse) if own else warehouse  # type: ignore[arg-type]
     try:
@@ -120,16 +152,18 @@ def build_matrix(
             outcomes, risk = truth_frames(Path(truth_dir), get_settings().pseudonym_secret.get_secret_value())
             wh.load_frame(TRUTH_OUTCOMES, outcomes)
             wh.load_frame(TRUTH_RISK, risk)
-        key = (spec.hash, horizon_days, wh.database, wh.available(), truth_dir is not None)
+        key = (spec.hash, horizon_days, wh.database, wh.available(), truth_dir is not None, prefix_sums)
         plan = _PLANS.get(key)
         if plan is None:
             wh.recorded.clear()
-            query = wh.compile(matrix_expr(wh, dates, horizon_days, spec, truth_dir is not None))
+            query = wh.compile(matrix_expr(wh, dates, horizon_days, spec, truth_dir is not None, prefix_sums))
             plan = _PLANS[key] = Plan(tuple(wh.recorded), query)
             df = wh.query(plan.query)
         else:
             df = wh.replay(plan.statements, plan.query)
-        latest = wh.latest_recorded_at()
+        # labels come from incidents: their window is observed once the incidents feed reaches past it (other
+        # feeds, e.g. late-typed registry updates, can run on after incidents stop)
+        latest = wh.latest_recorded_at(["incidents"]) or wh.latest_recorded_at()
     finally:
         if own:
             wh.close()

@@ -1,6 +1,6 @@
-"""Mandatory-report situations (强制报告情形) computed as rule flags beside the model. A flagged child goes to the
-top of every list with the rule named, whatever the score. Each rule reads only what was recorded before
-as_of, through the same point-in-time views as the indicators."""
+"""Mandatory-report situations (强制报告情形) computed as rule flags beside the model. A flagged child goes
+to the top of every list with the rule named, whatever the score. Each rule reads only what was recorded
+before as_of, through the same point-in-time views as the indicators."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import ibis
 import ibis.expr.types as ir
 
 from features import asof
-from features.indicators import KEY, Views, set_has
+from features.indicators import KEY, Views
 
 RECENT_DAYS = 30  # "recent" for injuries, violence and missing reports
 NEGLECT_VISIT_DAYS = 90  # a visit this recent that found neglect and rated the carer 差
@@ -72,8 +72,8 @@ def missing(v: Views) -> ir.Table:
 
 def guardian_incapable(v: Views) -> ir.Table:
     """The primary caregiver is recorded 无监护能力; or no living primary caregiver is recorded while the
-    household is known; or a visit in the last 90 days found neglect and rated the carer 差; or a recent report
-    under the 2016 trigger 监护人丧失监护能力或不履行监护责任."""
+    household is known; or a visit in the last 90 days found neglect and rated the carer 差; or a recent
+    report under the 2016 trigger 监护人丧失监护能力或不履行监护责任."""
     cg = v.caregiver
     incapable = _fired(cg, cg.guardian_capacity == "incapable")
     hh = v.household

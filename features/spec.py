@@ -115,7 +115,7 @@ class FeatureSpec(BaseModel):
 
     @property
     def hash(self) -> str:
-        """SHA-256 of the canonical content: the same definitions give the same hash whatever the YAML layout."""
+        """SHA-256 of the canonical content: the same definitions hash the same whatever the YAML layout."""
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()
 

@@ -1,4 +1,4 @@
-"""A readable summary of a feature matrix: missingness per indicator (Chinese labels), cohort, flags, labels."""
+"""A readable summary of a feature matrix: missingness per indicator (Chinese labels), flags, labels."""
 
 from __future__ import annotations
 
@@ -13,8 +13,12 @@ from features.spec import FeatureSpec
 def missingness(df: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
     """Share of rows where each indicator is unknown, in spec order."""
     rows = [
-        {"indicator": i.name, "label_zh": i.label_zh, "family": spec.families[i.family],
-         "missing": float(df[i.name].isna().mean()) if len(df) else 0.0}
+        {
+            "indicator": i.name,
+            "label_zh": i.label_zh,
+            "family": spec.families[i.family],
+            "missing": float(df[i.name].isna().mean()) if len(df) else 0.0,
+        }
         for i in spec.indicators
     ]
     return pd.DataFrame(rows)

@@ -56,7 +56,7 @@ def county_of(code: str) -> str:
 
 
 def normalize_area(role: Role, village: str | None, township: str | None, county: str | None) -> str | None:
-    """The area code stored for a new user, checked against the role (raises ValueError with a clear message)."""
+    """The area code stored for a new user, checked against the role (ValueError with a clear message)."""
     given = {k: v for k, v in {"village": village, "township": township, "county": county}.items() if v}
     if len(given) > 1:
         raise ValueError("give at most one of --village, --township, --county")

@@ -40,9 +40,17 @@ class LRU:
                 self._data.popitem(last=False)
 
 
-def locate_child(session: Session, warehouse: Warehouse, child_key: str) -> str | None:
+def locate_child(
+    session: Session, warehouse: Warehouse, child_key: str, cache: LRU | None = None
+) -> str | None:
     """The child's village: the warehouse's latest snapshot, else the latest list row that named the child."""
+    key = ("village", child_key, warehouse.generation)
+    village = cache.get(key) if cache is not None else None
+    if village is not None:
+        return village
     village = warehouse.child_village(child_key)
+    if village is not None and cache is not None:
+        cache.put(key, village)
     if village is None:
         village = session.scalar(
             select(VisitListRow.village_code)
@@ -71,9 +79,15 @@ def score_history(session: Session, child_key: str) -> list[tuple[VisitListRow, 
 
 def score_point(row: VisitListRow, vl: VisitList) -> dict[str, Any]:
     return {
-        "as_of": vl.as_of, "model_version": vl.model_version, "list_id": vl.id, "list_row_id": row.id,
-        "rank": row.rank, "probability": row.probability, "percentile": row.percentile, "band": row.band,
-    }  # fmt: skip
+        "as_of": vl.as_of,
+        "model_version": vl.model_version,
+        "list_id": vl.id,
+        "list_row_id": row.id,
+        "rank": row.rank,
+        "probability": row.probability,
+        "percentile": row.percentile,
+        "band": row.band,
+    }
 
 
 def decision_views(decisions: list[Decision], principal: Principal) -> list[dict[str, Any]]:
@@ -84,12 +98,23 @@ def decision_views(decisions: list[Decision], principal: Principal) -> list[dict
         findings = dict(d.findings) if d.findings else None
         if findings and redact:
             findings["notes"] = None
-        out.append({
-            "id": d.id, "list_row_id": d.list_row_id, "child_key": d.child_key, "action": d.action,
-            "action_zh": ACTION_ZH[Action(d.action)], "reason": None if redact else d.reason,
-            "findings": findings, "corrects_id": d.corrects_id, "corrected_by": corrected_by.get(d.id),
-            "out_of_order": d.out_of_order, "decided_by": d.decided_by, "role": d.role, "decided_at": d.decided_at,
-        })  # fmt: skip
+        out.append(
+            {
+                "id": d.id,
+                "list_row_id": d.list_row_id,
+                "child_key": d.child_key,
+                "action": d.action,
+                "action_zh": ACTION_ZH[Action(d.action)],
+                "reason": None if redact else d.reason,
+                "findings": findings,
+                "corrects_id": d.corrects_id,
+                "corrected_by": corrected_by.get(d.id),
+                "out_of_order": d.out_of_order,
+                "decided_by": d.decided_by,
+                "role": d.role,
+                "decided_at": d.decided_at,
+            }
+        )
     return out
 
 

@@ -13,7 +13,9 @@ users_app = typer.Typer(help="Manage service accounts (服务账号).", no_args_
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
-    migrate_only: Annotated[bool, typer.Option("--migrate-only", help="Apply database migrations and exit.")] = False,
+    migrate_only: Annotated[
+        bool, typer.Option("--migrate-only", help="Apply database migrations and exit.")
+    ] = False,
 ) -> None:
     """Run the API (migrations run first; the champion model is loaded and watched for promotions)."""
     from shouhu.settings import get_settings
@@ -33,7 +35,7 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port, workers=1, log_level="info")
 
 
-def _session():  # noqa: ANN202 - a context manager over a migrated database
+def _session():
     from serving.db import make_engine, make_sessionmaker, migrate
     from shouhu.settings import get_settings
 
@@ -51,7 +53,9 @@ def users_add(
     village: Annotated[str | None, typer.Option(help="12-digit village code (children_director).")] = None,
     township: Annotated[str | None, typer.Option(help="12-digit township code (supervisor).")] = None,
     county: Annotated[str | None, typer.Option(help="12-digit county code (county, optional).")] = None,
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
 ) -> None:
     """Add a user; the password is read from stdin (never a command-line argument)."""
     from serving.users import add_user
@@ -62,7 +66,9 @@ def users_add(
     password = sys.stdin.readline().rstrip("\r\n")
     with _session() as session:
         try:
-            user = add_user(session, username, role, password, village=village, township=township, county=county)
+            user = add_user(
+                session, username, role, password, village=village, township=township, county=county
+            )
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None

@@ -89,7 +89,8 @@ def record_decision(
         raise ReasonRequired("not following the list order needs a reason (未按名单顺序，请说明原因)")
     if action is Action.no_action and row.rule_flags and reason is None:
         raise ReasonRequired(
-            f"no_action for a rule-flagged child ({row.rule_flags}) needs a reason (强制报告情形，暂不处理须说明原因)"
+            f"no_action for a rule-flagged child ({row.rule_flags}) needs a reason "
+            "(强制报告情形，暂不处理须说明原因)"
         )
 
     decision = Decision(

@@ -16,9 +16,12 @@ class Metrics:
             "shouhu_http_requests", "HTTP requests", ["method", "route", "status"], registry=self.registry
         )
         self.latency = Histogram(
-            "shouhu_http_request_seconds", "Request latency", ["route"], registry=self.registry,
+            "shouhu_http_request_seconds",
+            "Request latency",
+            ["route"],
+            registry=self.registry,
             buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10),
-        )  # fmt: skip
+        )
         self.champion_version = Gauge(
             "shouhu_champion_version", "Champion version served", registry=self.registry
         )

@@ -17,8 +17,16 @@ import pandas as pd
 from serving.champion import Champion, LoadedModel
 from serving.warehouse import Warehouse
 
-SCORE_COLUMNS = ["child_key", "village_code", "township_code", "probability", "percentile", "band", "rule_flags",
-                 "reasons"]  # fmt: skip
+SCORE_COLUMNS = [
+    "child_key",
+    "village_code",
+    "township_code",
+    "probability",
+    "percentile",
+    "band",
+    "rule_flags",
+    "reasons",
+]
 MatrixBuilder = Callable[[Path, list[pd.Timestamp]], pd.DataFrame]
 
 
@@ -49,8 +57,13 @@ def score_matrix(matrix: pd.DataFrame, model: Any) -> pd.DataFrame:
 
 
 class Scorer:
-    def __init__(self, warehouse: Warehouse, champion: Champion, builder: MatrixBuilder | None = None,
-                 max_entries: int = 8) -> None:  # fmt: skip
+    def __init__(
+        self,
+        warehouse: Warehouse,
+        champion: Champion,
+        builder: MatrixBuilder | None = None,
+        max_entries: int = 8,
+    ) -> None:
         self.warehouse = warehouse
         self.champion = champion
         self.builder = builder or default_builder

@@ -4,8 +4,10 @@ Built by `create_app` without doing any work; `start()` (the lifespan) migrates,
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -17,6 +19,24 @@ from serving.ratelimit import RateLimiter
 from serving.scoring import MatrixBuilder, Scorer
 from serving.warehouse import Warehouse
 from shouhu.settings import Settings
+
+
+class TTLCache:
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._data: dict[str, tuple[float, Any]] = {}
+
+    def get(self, key: str, load: Callable[[], Any]) -> Any:
+        now = time.monotonic()
+        hit = self._data.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        value = load()
+        if value is not None:
+            if len(self._data) > 10_000:
+                self._data.clear()
+            self._data[key] = (now + self.seconds, value)
+        return value
 
 
 class Services:
@@ -32,6 +52,8 @@ class Services:
         self.panel_cache = LRU(4096)
         self.metrics = Metrics()
         self.token_limiter = RateLimiter(attempts=10, window_seconds=60.0)
+        # token subject -> principal, for a few seconds: a disabled account stops working within that time
+        self.principals = TTLCache(seconds=5.0)
         self._users = 0  # lifespans running on this app (a test client and a live server may share it)
         self._lock = threading.Lock()
 

@@ -141,7 +141,8 @@ class Warehouse:
         rows = (
             self.cursor()
             .execute(
-                "SELECT child_key, name FROM identity_children WHERE child_key IN (SELECT unnest(?::VARCHAR[]))",
+                "SELECT child_key, name FROM identity_children "
+                "WHERE child_key IN (SELECT unnest(?::VARCHAR[]))",
                 [list(child_keys)],
             )
             .fetchall()
@@ -165,10 +166,21 @@ class Warehouse:
             b = birth.date() if isinstance(birth, dt.datetime) else birth
             age = as_of.year - b.year - ((as_of.month, as_of.day) < (b.month, b.day))
         keep = (
-            "residence_village_code", "status", "sex", "lbc_type", "kunjing_types", "health_status",
-            "schooling_status", "grade_level", "boarding", "guardianship_type", "guardianship_assessment",
-            "parents_marital_status", "father_away", "mother_away",
-        )  # fmt: skip
+            "residence_village_code",
+            "status",
+            "sex",
+            "lbc_type",
+            "kunjing_types",
+            "health_status",
+            "schooling_status",
+            "grade_level",
+            "boarding",
+            "guardianship_type",
+            "guardianship_assessment",
+            "parents_marital_status",
+            "father_away",
+            "mother_away",
+        )
         out = {k: row.get(k) for k in keep}
         out["age_years"] = age
         out["snapshot_date"] = _iso(row.get("snapshot_date"))
@@ -179,7 +191,8 @@ class Warehouse:
             return []
         rows = self._rows(
             "SELECT visit_date, worker_role, visit_type, mode, child_seen, carer_present, hazards, "
-            "signs_of_injury, signs_of_neglect, child_mood, carer_capacity_rating, next_visit_due, recorded_at "
+            "signs_of_injury, signs_of_neglect, child_mood, carer_capacity_rating, next_visit_due, "
+            "recorded_at "
             "FROM visit_logs WHERE child_key = ? AND recorded_at < ? ORDER BY visit_date DESC LIMIT ?",
             [child_key, _ts(as_of), limit],
         )
@@ -196,7 +209,8 @@ class Warehouse:
             self.cursor()
             .execute(
                 "SELECT status, count(*) FILTER (WHERE date >= ? - INTERVAL 30 DAY), count(*), max(date) "
-                "FROM school_attendance WHERE child_key = ? AND recorded_at < ? AND date >= ? - INTERVAL 90 DAY "
+                "FROM school_attendance "
+                "WHERE child_key = ? AND recorded_at < ? AND date >= ? - INTERVAL 90 DAY "
                 "GROUP BY status",
                 [ts, child_key, ts, ts],
             )
@@ -214,7 +228,8 @@ class Warehouse:
         if not self.has("household_members"):
             return None
         rows = self._rows(
-            "SELECT person_key, relation, birth_year, alive, lives_with_child, health_status, guardian_capacity, "
+            "SELECT person_key, relation, birth_year, alive, lives_with_child, health_status, "
+            "guardian_capacity, "
             "incapacity_reason, contactable, valid_from FROM household_members "
             "WHERE child_key = ? AND recorded_at < ? AND is_primary_caregiver "
             "ORDER BY valid_from DESC, recorded_at DESC LIMIT 1",
@@ -244,7 +259,8 @@ class Warehouse:
             return {}
         ts = _ts(as_of)
         parts = [
-            f"SELECT '{t}' AS feed, max(recorded_at) FILTER (WHERE child_key = ?) AS child, max(recorded_at) AS feed_all "
+            f"SELECT '{t}' AS feed, max(recorded_at) FILTER (WHERE child_key = ?) AS child, "
+            "max(recorded_at) AS feed_all "
             f"FROM {t} WHERE recorded_at < ?"
             for t in feeds
         ]
@@ -267,7 +283,8 @@ class Warehouse:
             for key, birth in (
                 self.cursor()
                 .execute(
-                    f"SELECT child_key, arg_max(birth_date, snapshot_date) FROM children_registry WHERE {sel} "
+                    "SELECT child_key, arg_max(birth_date, snapshot_date) FROM children_registry "
+                    f"WHERE {sel} "
                     "GROUP BY child_key",
                     [keys, ts],
                 )

@@ -1,4 +1,6 @@
-"""`shouhu`: the one command-line entry point. Each room owns its commands in `<room>/cli.py`; this module only
+"""`shouhu`: the one command-line entry point.
+
+Each room owns its commands in `<room>/cli.py`; this module only
 assembles them. Those modules import nothing heavy at the top, so `shouhu --help` stays fast."""
 
 from __future__ import annotations
@@ -14,12 +16,18 @@ from training.cli import audit, promote, retrain, rollback, score, train
 
 app = typer.Typer(
     name="shouhu",
-    help="Shouhu 守护 — ranked, explained visit lists for rural child-welfare workers. 评分仅供参考，由工作人员决定。",
+    help=(
+        "Shouhu 守护 — ranked, explained visit lists for rural child-welfare workers. "
+        "评分仅供参考，由工作人员决定。"
+    ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
 
-for command in (simulate, ingest, contracts_doc, features, train, retrain, promote, rollback, score, audit, serve, demo):
+COMMANDS = (
+    simulate, ingest, contracts_doc, features, train, retrain, promote, rollback, score, audit, serve, demo,
+)
+for command in COMMANDS:
     app.command()(command)
 app.add_typer(users_app, name="users")
 

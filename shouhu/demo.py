@@ -38,8 +38,13 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, str, str], ...] = (
     ("shuju", "data_team", "", "shouhu-shuju-1"),
     ("guanli", "admin", "", "shouhu-guanli-1"),
 )
-ROLE_ZH = {"children_director": "儿童主任", "supervisor": "儿童督导员", "county": "县民政",
-           "data_team": "数据团队", "admin": "系统管理员"}  # fmt: skip
+ROLE_ZH = {
+    "children_director": "儿童主任",
+    "supervisor": "儿童督导员",
+    "county": "县民政",
+    "data_team": "数据团队",
+    "admin": "系统管理员",
+}
 
 
 @dataclass
@@ -53,6 +58,7 @@ class World:
     county: str
     children: int
     reused: list[str] = field(default_factory=list)
+    area_names: dict[str, str] = field(default_factory=dict)  # code → 村/镇/县 name, for the accounts table
 
 
 @dataclass(frozen=True)
@@ -106,7 +112,11 @@ def remove_demo_files(settings: Settings) -> list[Path]:
     if marker is None:
         return []
     removed = []
-    for name in marker.get("created", []):
+    names = list(marker.get("created", []))
+    root = settings.mlflow_artifact_root
+    if root.is_dir() and "artifacts_before" in marker:  # run artifacts the demo's MLflow store wrote
+        names += [str(p) for p in root.iterdir() if str(p) not in set(marker["artifacts_before"])]
+    for name in names:
         path = Path(name)
         for extra in (path, Path(f"{path}.wal"), Path(f"{path}-wal"), Path(f"{path}-shm")):
             if extra.is_dir():
@@ -116,6 +126,21 @@ def remove_demo_files(settings: Settings) -> list[Path]:
                 extra.unlink()
                 removed.append(extra)
     return removed
+
+
+def _area_names(warehouse: Path) -> dict[str, str]:
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return {
+            str(c): str(n)
+            for c, n in con.execute("SELECT code, max(name_zh) FROM admin_units GROUP BY 1").fetchall()
+        }
+    except duckdb.Error:  # no admin_units feed: codes alone
+        return {}
+    finally:
+        con.close()
 
 
 def _pick_areas(warehouse: Path) -> tuple[str, str, str, int]:
@@ -153,7 +178,6 @@ def build_world(
     from training import registry, workflow
 
     _quiet_mlflow()
-    settings.ensure_dirs()
     marker = _read_marker(settings)
     county_json = json.loads(county.model_dump_json())
     if marker is None:
@@ -163,9 +187,12 @@ def build_world(
                 "SHOUHU_WAREHOUSE, SHOUHU_DATABASE_URL and SHOUHU_MLFLOW_TRACKING_URI at an empty place"
             )
         created = [str(p) for p in _owned_paths(settings) if not p.exists()]
-        marker = {"county": county_json, "created": created}
+        root = settings.mlflow_artifact_root
+        before = sorted(str(p) for p in root.iterdir()) if root.is_dir() else []
+        marker = {"county": county_json, "created": created, "artifacts_before": before}
     elif marker.get("county") != county_json:
         raise ValueError("an earlier demo built a different county here; `shouhu demo --fresh` rebuilds it")
+    settings.ensure_dirs()  # after noting what existed, so `--fresh` knows what the demo made
     _write_marker(settings, marker)
     reused: list[str] = []
 
@@ -174,20 +201,25 @@ def build_world(
         reused.append("simulate")
         say(f"reusing the simulated county in {sim_dir}")
     else:
-        say(f"simulating {county.children} children, {county.townships}×{county.villages} villages, "
-            f"{county.start} … {county.end}")  # fmt: skip
+        say(
+            f"simulating {county.children} children, {county.townships}×{county.villages} villages, "
+            f"{county.start} … {county.end}"
+        )
         summary = simulate(county, sim_dir, progress=progress)
-        say(f"{summary.children_total} children, {sum(summary.rows.values()):,} feed rows, "
-            f"{summary.outcomes_detected} detected outcomes")  # fmt: skip
+        say(
+            f"{summary.children_total} children, {sum(summary.rows.values()):,} feed rows, "
+            f"{summary.outcomes_detected} detected outcomes"
+        )
         marker["simulated"] = True
         _write_marker(settings, marker)
 
     # ingest is idempotent (files already loaded are recognised by their SHA-256 and skipped)
     say(f"ingesting the feeds into {settings.warehouse}")
     secret = settings.pseudonym_secret.get_secret_value()
-    report = ingest_folder(sim_dir / "feeds", settings.warehouse, secret, progress=progress)
+    report = ingest_folder(sim_dir / "feeds", settings.warehouse, secret, progress=progress and not reused)
     total = report.total
-    say(f"{total.loaded:,} rows loaded, {total.quarantined:,} quarantined, {total.duplicate:,} already there")
+    skipped = sum(1 for f in report.files if f.skipped)
+    say(f"{total.loaded:,} rows loaded, {total.quarantined:,} quarantined; {skipped} files loaded before")
     village, township, county_code, children = _pick_areas(settings.warehouse)
 
     version = registry.champion_version(settings.mlflow_tracking_uri, settings.model_name)
@@ -198,8 +230,9 @@ def build_world(
         frame = workflow.load_matrix(settings, start=train_from, say=say)
         trained = workflow.train(frame, settings, config=train_config, say=say)
         say(f"registered v{trained.run.version} ({', '.join(trained.run.aliases)})")
-        promotion = registry.promote(trained.run.version, tracking_uri=settings.mlflow_tracking_uri,
-                                     model_name=settings.model_name)  # fmt: skip
+        promotion = registry.promote(
+            trained.run.version, tracking_uri=settings.mlflow_tracking_uri, model_name=settings.model_name
+        )
         for gate in promotion.gates:
             say(f"gate {gate.name}: {'PASS' if gate.passed else 'FAIL'} — {gate.detail}")
         version = registry.champion_version(settings.mlflow_tracking_uri, settings.model_name)
@@ -207,7 +240,9 @@ def build_world(
             raise ValueError("training registered no champion")
         marker["trained"] = True
         _write_marker(settings, marker)
-    return World(sim_dir, version, village, township, county_code, children, reused)
+    return World(
+        sim_dir, version, village, township, county_code, children, reused, _area_names(settings.warehouse)
+    )
 
 
 def create_accounts(settings: Settings, world: World) -> list[Account]:
@@ -239,18 +274,30 @@ def create_accounts(settings: Settings, world: World) -> list[Account]:
 def default_county(children: int = 600, seed: int = 7) -> SimulationConfig:
     from simulation.config import SimulationConfig
 
-    return SimulationConfig(townships=2, villages=3, children=children, start=dt.date(2023, 1, 1),
-                            end=dt.date(2024, 12, 31), seed=seed)  # fmt: skip
+    # 27 months: a 6-month warm-up, then enough monthly as-of dates for temporal splits with 90-day gaps
+    return SimulationConfig(
+        townships=2,
+        villages=3,
+        children=children,
+        start=dt.date(2022, 10, 1),
+        end=dt.date(2024, 12, 31),
+        seed=seed,
+    )
 
 
-def _print_accounts(console: Any, accounts: list[Account], url: str) -> None:
+def _print_accounts(console: Any, accounts: list[Account], names: dict[str, str], url: str) -> None:
     from rich.table import Table
 
     table = Table(title=f"演示账号 demo accounts — 在浏览器打开 {url}")
     for column in ("账号 username", "角色 role", "辖区 scope", "密码 password"):
         table.add_column(column)
     for a in accounts:
-        table.add_row(a.username, f"{ROLE_ZH[a.role]} ({a.role})", a.area or "全县 / 不限", a.password)
+        table.add_row(
+            a.username,
+            f"{ROLE_ZH[a.role]} ({a.role})",
+            f"{names.get(a.area, '')} {a.area}".strip() if a.area else "不限（无姓名）",
+            a.password,
+        )
     console.print(table)
 
 
@@ -285,10 +332,12 @@ def demo(
     except ValueError as exc:
         console.print(f"[red]shouhu demo: {exc}[/]")
         raise typer.Exit(1) from None
-    say(f"ready: {world.children} children, champion v{world.model_version}"
-        + (f" (reused: {', '.join(world.reused)})" if world.reused else ""))  # fmt: skip
+    say(
+        f"ready: {world.children} children, champion v{world.model_version}"
+        + (f" (reused: {', '.join(world.reused)})" if world.reused else "")
+    )
     url = f"http://127.0.0.1:{port}/"
-    _print_accounts(console, accounts, url)
+    _print_accounts(console, accounts, world.area_names, url)
     console.print(f"先用 [bold]zhuren[/] 登录看本村走访清单；API 文档在 {url}docs")
     if no_serve:
         console.print("--no-serve: not serving. Run `shouhu serve` (or `shouhu demo`) to open the pages.")
@@ -298,4 +347,3 @@ def demo(
     from serving.app import create_app
 
     uvicorn.run(create_app(settings), host="127.0.0.1", port=port, workers=1, log_level="warning")
-

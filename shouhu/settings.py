@@ -1,4 +1,4 @@
-"""The one settings object. Everything configurable is read here, from `SHOUHU_*` env vars or a `.env` file."""
+"""The one settings object: everything configurable, read from `SHOUHU_*` env vars or a `.env` file."""
 
 from __future__ import annotations
 
@@ -19,9 +19,11 @@ class Settings(BaseSettings):
     mlflow_artifact_root: Path = Field(Path("mlruns"), description="Where MLflow keeps run artifacts.")
     pseudonym_secret: SecretStr = Field(
         SecretStr("shouhu-dev-secret-change-me"),
-        description="HMAC key for pseudonymous keys. Change it in production; keys are stable for one secret.",
+        description="HMAC key for pseudonymous keys; change it in production (keys follow the secret).",
     )
-    token_secret: SecretStr = Field(SecretStr("shouhu-dev-token-secret-change-me"), description="JWT key.")
+    token_secret: SecretStr = Field(
+        SecretStr("shouhu-dev-token-secret-change-me"), description="Signs access tokens (JWT)."
+    )
     token_minutes: int = Field(60, ge=1, le=24 * 60)
     model_name: str = "shouhu-risk"
     model_poll_seconds: float = Field(5.0, gt=0, description="How often serving checks the champion alias.")

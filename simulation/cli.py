@@ -10,12 +10,18 @@ import typer
 
 
 def simulate(
-    out: Annotated[Path, typer.Option(help="Output folder: feeds/, truth/, simulation.json.")] = Path("data/sim"),
+    out: Annotated[Path, typer.Option(help="Output folder: feeds/, truth/, simulation.json.")] = Path(
+        "data/sim"
+    ),
     townships: Annotated[int, typer.Option(min=1, help="Townships in the county.")] = 2,
     villages: Annotated[int, typer.Option(min=1, help="Villages per township.")] = 4,
     children: Annotated[int, typer.Option(min=10, help="Registered children on the start date.")] = 1500,
-    start: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="First simulated day.")] = datetime(2023, 1, 1),
-    end: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="Last simulated day.")] = datetime(2024, 12, 31),
+    start: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="First simulated day.")] = datetime(
+        2023, 1, 1
+    ),
+    end: Annotated[datetime, typer.Option(formats=["%Y-%m-%d"], help="Last simulated day.")] = datetime(
+        2024, 12, 31
+    ),
     seed: Annotated[int, typer.Option(help="Random seed; the same seed writes identical files.")] = 7,
     faults: Annotated[float, typer.Option(min=0.0, max=0.2, help="Share of rows given a data fault.")] = 0.0,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
@@ -27,8 +33,15 @@ def simulate(
     from simulation.county import simulate as run
 
     try:
-        config = SimulationConfig(townships=townships, villages=villages, children=children, start=start.date(),
-                                  end=end.date(), seed=seed, faults=faults)
+        config = SimulationConfig(
+            townships=townships,
+            villages=villages,
+            children=children,
+            start=start.date(),
+            end=end.date(),
+            seed=seed,
+            faults=faults,
+        )
     except ValidationError as exc:
         raise typer.BadParameter(str(exc.errors()[0]["msg"])) from None
     summary = run(config, out, progress=not quiet)

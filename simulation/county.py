@@ -38,11 +38,17 @@ def simulate(
     pop = build_population(config.children, county, cal, config.start, config.end, rng_pop)
     engine = Engine(county, cal, pop, config.start, config.end, rng_loop, policy or TierPolicy())
     with Progress(
-        TextColumn("[bold]simulating[/] {task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} days"),
-        TimeElapsedColumn(), disable=not progress, transient=True,
+        TextColumn("[bold]simulating[/] {task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} days"),
+        TimeElapsedColumn(),
+        disable=not progress,
+        transient=True,
     ) as bar:
         task = bar.add_task(f"{config.children} children", total=engine.n_days)
-        records = engine.run(lambda t: bar.update(task, completed=t + 1) if t % 7 == 0 or t == engine.n_days - 1 else None)
+        records = engine.run(
+            lambda t: bar.update(task, completed=t + 1) if t % 7 == 0 or t == engine.n_days - 1 else None
+        )
     feeds = build_feeds(engine, records, rng_rec)
     feeds["calendar"] = feeds["calendar"]
     risk, outcomes = build_truth(engine, records, feeds["incidents"])

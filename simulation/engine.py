@@ -34,6 +34,19 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
+def join_flags(flags: dict[str, np.ndarray]) -> np.ndarray:
+    """Set-valued cells: the names whose flag is set, joined by ';' (None when none), without a row loop."""
+    names = list(flags)
+    code = np.zeros(len(next(iter(flags.values()))), np.int64)
+    for bit, name in enumerate(names):
+        code |= np.asarray(flags[name], bool).astype(np.int64) << bit
+    uniq, inverse = np.unique(code, return_inverse=True)
+    text = np.array(
+        [";".join(n for b, n in enumerate(names) if u >> b & 1) or None for u in uniq], dtype=object
+    )
+    return text[inverse]
+
+
 @dataclass
 class Records:
     """Everything the county's systems recorded, plus the truth. Day numbers count from the start date."""
@@ -93,9 +106,7 @@ class Engine:
         self.age0 = (start64 - pop.c_birth).astype(np.int64) / 365.25
         self.narrow = pop.h_lbc[hh] <= 1
         self.both_away0 = pop.h_lbc[hh] == 0
-        self.m_base = (
-            P.BOTH_AWAY_DISTRESS * self.both_away0 + 0.15 * (self.age0 > 11) + 0.3 * pop.c_frailty
-        )
+        self.m_base = P.BOTH_AWAY_DISTRESS * self.both_away0 + 0.15 * (self.age0 > 11) + 0.3 * pop.c_frailty
         self.M = self.m_base + rng.normal(0, 0.3, N)
         self.E = rng.normal(-0.6, 0.3, N)
         self.drift = np.zeros(N)
@@ -105,6 +116,8 @@ class Engine:
         self.enrolled = np.zeros(N, bool)
         self.grade = np.zeros(N, int)
         self.school = np.full(N, None, dtype=object)
+        self.school_ids = np.array(county.schools["school_id"], dtype=object)
+        self.school_i = np.full(N, -1, np.int32)  # index into school_ids, for the attendance table
         self.boarding = np.zeros(N, bool)
         self.u_board = rng.random(N)
         self.u_senior = rng.random(N)
@@ -134,7 +147,9 @@ class Engine:
         self.support_until = np.full(H, -NEVER)
         self.h_version_day = np.full(H, -NEVER)
         self.dirty: set[int] = set()
-        self.mig_latest: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)  # household -> episode -> row
+        self.mig_latest: dict[int, dict[str, dict[str, Any]]] = defaultdict(
+            dict
+        )  # household -> episode -> row
 
         # persons (mutable: new caregivers can be added)
         self.p_id = list(pop.p_id)
@@ -146,13 +161,16 @@ class Engine:
         self.p_phone = list(pop.p_phone)
         self.p_edu = list(pop.p_edu)
         self.p_dead: set[int] = set()
-        self.p_health = {int(p): ("good" if rng.random() < 0.6 else "chronic_illness") for p in pop.h_second if p >= 0}
+        self.p_health = {
+            int(p): ("good" if rng.random() < 0.6 else "chronic_illness") for p in pop.h_second if p >= 0
+        }
 
         # what workers know
         g0 = self._guardian()
         score = g0[hh] + 0.3 * self._neglect(g0)[hh] + rng.normal(0, 0.35, N)
         cut = np.quantile(score, [P.ASSESSMENT_SHARES["good"], 1 - P.ASSESSMENT_SHARES["poor"]])
         self.k_assess = np.digitize(score, cut).astype(np.int64)
+        self.reg_assess = self.k_assess.copy()
         self.k_guard = self.guard[hh].copy()
         self.k_kunjing = (pop.h_kunjing[hh] >= 0) | np.isin(self.k_guard, [5, 6])
         self.k_last_visit = np.where(self.c_entry == 0, -rng.integers(0, 120, N), -NEVER)
@@ -300,8 +318,9 @@ class Engine:
             self._school_event(c, t, "transfer_out")
         self.enrolled[c] = False
         for b in self._benefit_ids.get(c, []):
-            self.rec.benefits.append({**b, "status": "terminated", "end_date": t,
-                                      "recorded": t + 10 + int(self._lag(15))})
+            self.rec.benefits.append(
+                {**b, "status": "terminated", "end_date": t, "recorded": t + 10 + int(self._lag(15))}
+            )
         self._benefit_ids[c] = []
 
     def _migrate_with_parents(self, t: int) -> None:
@@ -323,14 +342,18 @@ class Engine:
         age = self.age0[idx] + t / 365.25
         status = np.where(self.active[idx], "active", "exited")
         reason = np.where(self.active[idx], None, self.exit_reason[idx])
-        lbc_codes = np.array(["both_away", "one_away_other_incapable", "one_away_other_home", "not_lbc"], dtype=object)
+        lbc_codes = np.array(
+            ["both_away", "one_away_other_incapable", "one_away_other_home", "not_lbc"], dtype=object
+        )
         fa = pop.h_father_away[h] & ~self.h_exited[h]
         ma = pop.h_mother_away[h] & ~self.h_exited[h]
         lbc = np.where(self.h_exited[h], "not_lbc", lbc_codes[pop.h_lbc[h]])
         kj_codes = np.array(KUNJING_CODES, dtype=object)
         kj = np.where(pop.h_kunjing[h] >= 0, kj_codes[np.maximum(pop.h_kunjing[h], 0)], "")
         kj = np.where(pop.c_disability[idx] >= 0, np.where(kj == "", "severe_disability", kj), kj)
-        kj = np.where(np.isin(self.guard[h], [5, 6]), np.char.add(kj.astype(str), ";guardianship_deficit"), kj)
+        kj = np.where(
+            np.isin(self.guard[h], [5, 6]), np.char.add(kj.astype(str), ";guardianship_deficit"), kj
+        )
         kj = np.array([s.strip(";") or None for s in kj.astype(str)], dtype=object)
         school_status = self._schooling_status(idx, age)
         incapable = np.isin(self.guard[h], [G["one_parent_home_incapable"]])
@@ -340,7 +363,9 @@ class Engine:
         entrusted = np.where((fa | ma) & ~incapable & (self.guard[h] != 6), entrusted, None)
         notified = np.where(entrusted != None, rng.random(len(idx)) < 0.7, None)  # noqa: E711
         notified_v = np.where(entrusted != None, rng.random(len(idx)) < 0.8, None)  # noqa: E711
-        health = np.where(pop.c_disability[idx] >= 0, "disabled", np.where(pop.c_illness[idx] != "none", "ill", "healthy"))
+        health = np.where(
+            pop.c_disability[idx] >= 0, "disabled", np.where(pop.c_illness[idx] != "none", "ill", "healthy")
+        )
         lbc_since = np.where(lbc != "not_lbc", pop.h_depart[h], np.datetime64("NaT"))
         frame = pd.DataFrame(
             {
@@ -362,14 +387,16 @@ class Engine:
                 "kunjing_types": kj,
                 "health_status": health,
                 "disability_category": pop.c_disability_cat[idx],
-                "disability_grade": pd.array(np.where(pop.c_disability[idx] >= 0, pop.c_disability[idx], -1), dtype="Int64"),
+                "disability_grade": pd.array(
+                    np.where(pop.c_disability[idx] >= 0, pop.c_disability[idx], -1), dtype="Int64"
+                ),
                 "illness_type": pop.c_illness[idx],
                 "schooling_status": school_status,
                 "school_id": np.where(self.enrolled[idx], self.school[idx], None),
                 "grade_level": pd.array(np.where(self.enrolled[idx], self.grade[idx], -1), dtype="Int64"),
                 "boarding": self.boarding[idx] & self.enrolled[idx],
                 "guardianship_type": np.array(GUARDIANSHIP_CODES, dtype=object)[self.k_guard[idx]],
-                "guardianship_assessment": ASSESS[self.k_assess[idx]],
+                "guardianship_assessment": ASSESS[self.reg_assess[idx]],
                 "entrusted_guardian_id": entrusted,
                 "entrustment_notified_school": notified,
                 "entrustment_notified_village": notified_v,
@@ -377,7 +404,8 @@ class Engine:
                 "family_income_sources": income,
                 "assistance_flags": np.where(pop.h_dibao[h], "dibao", None),
                 "children_director_id": self.county.director_id[self.c_village[idx]],
-                "recorded_day": t + rng.integers(P.SNAPSHOT_RECORD_LAG[0], P.SNAPSHOT_RECORD_LAG[1] + 1, len(idx)),
+                "recorded_day": t
+                + rng.integers(P.SNAPSHOT_RECORD_LAG[0], P.SNAPSHOT_RECORD_LAG[1] + 1, len(idx)),
             }
         )
         frame["disability_grade"] = frame["disability_grade"].mask(frame["disability_grade"] < 0)
@@ -387,7 +415,9 @@ class Engine:
     def _schooling_status(self, idx: np.ndarray, age: np.ndarray) -> np.ndarray:
         out = np.where(age < 3, "preschool_not_enrolled", "")
         kg = (age >= 3) & (self.grade[idx] <= 0)
-        out = np.where(kg, np.where(self.pop.c_kindergarten[idx], "kindergarten", "preschool_not_enrolled"), out)
+        out = np.where(
+            kg, np.where(self.pop.c_kindergarten[idx], "kindergarten", "preschool_not_enrolled"), out
+        )
         level = np.select([self.grade[idx] <= 6, self.grade[idx] <= 9], ["primary", "junior"], "senior_high")
         out = np.where((out == "") & self.enrolled[idx], level, out)
         dropped = (out == "") & (self.grade[idx] <= 9)
@@ -420,6 +450,7 @@ class Engine:
         old_school = self.school[idx].copy()
         was_boarding = self.boarding[idx].copy()
         self.school[idx] = np.where(enrol, school, None)
+        self.school_i[idx] = pd.Index(self.school_ids).get_indexer(self.school[idx])
         p_board = np.select([grade >= 7, grade >= 4], [P.P_BOARDING_JUNIOR, P.P_BOARDING_PRIMARY], 0.0)
         self.boarding[idx] = enrol & (self.u_board[idx] < p_board)
         self.enrolled[idx] = enrol
@@ -440,8 +471,14 @@ class Engine:
         idx = np.flatnonzero(self.active)
         self._assign_school(idx, t)
 
-    def _school_event(self, c: int, t: int, kind: str, concern: str | None = None,
-                      screening: tuple[float, bool] | None = None) -> None:
+    def _school_event(
+        self,
+        c: int,
+        t: int,
+        kind: str,
+        concern: str | None = None,
+        screening: tuple[float, bool] | None = None,
+    ) -> None:
         school = self.school[c] or self.county.primary_school[self.c_village[c]]
         self.n_event += 1
         self.rec.school_events.append(
@@ -460,13 +497,18 @@ class Engine:
         )
 
     def _attendance(self, t: int) -> None:
-        idx = np.flatnonzero(self.enrolled & self.active & (self.school != None))  # noqa: E711
+        idx = np.flatnonzero(self.enrolled & self.active & (self.school_i >= 0))
         if len(idx) == 0:
             return
         h = self.hh[idx]
         g = self._g_today[h]
         age = self.age0[idx] + t / 365.25
-        logit = -4.6 + 1.1 * np.maximum(self.E[idx], 0) + 0.25 * np.maximum(self.M[idx], 0) + 0.3 * g * (age >= 10)
+        logit = (
+            -4.6
+            + 1.1 * np.maximum(self.E[idx], 0)
+            + 0.25 * np.maximum(self.M[idx], 0)
+            + 0.3 * g * (age >= 10)
+        )
         p_unexc = np.where(self.dropped[idx], 0.97, _sigmoid(logit))
         p_exc = 0.02 + 0.02 * (self.pop.c_illness[idx] != "none") + 0.01 * (self.pop.c_disability[idx] >= 0)
         u = self.rng.random(len(idx))
@@ -475,7 +517,9 @@ class Engine:
             [2, 1, 3, 4],
             0,
         ).astype(np.int8)
-        self.rec.attendance.append((idx.astype(np.int32), np.full(len(idx), t, np.int32), status, self.school[idx]))
+        self.rec.attendance.append(
+            (idx.astype(np.int32), np.full(len(idx), t, np.int32), status, self.school_i[idx])
+        )
         unexc = status == 2
         self.streak[idx] = np.where(unexc, self.streak[idx] + 1, 0)
         flag = idx[(self.streak[idx] == 5) & (t - self.flagged_day[idx] > 30)]
@@ -516,7 +560,9 @@ class Engine:
             for h in gone:
                 self.dirty.add(int(h))
 
-    def _contact_rows(self, hs: np.ndarray, t: int, channel: str | None = None, source: str = "app_log") -> None:
+    def _contact_rows(
+        self, hs: np.ndarray, t: int, channel: str | None = None, source: str = "app_log"
+    ) -> None:
         kids = self._children_of(hs)
         kids = kids[self.active[kids]]
         if len(kids) == 0:
@@ -529,7 +575,9 @@ class Engine:
         parent = np.where(use_father, self.pop.h_father[h], self.pop.h_mother[h])
         n = len(kids)
         if channel is None:
-            ch = rng.choice(np.array(["voice_call", "video_call", "text_msg"], dtype=object), n, p=[0.55, 0.35, 0.10])
+            ch = rng.choice(
+                np.array(["voice_call", "video_call", "text_msg"], dtype=object), n, p=[0.55, 0.35, 0.10]
+            )
         else:
             ch = np.full(n, channel, dtype=object)
         dur = np.exp(np.log(P.CALL_DURATION_MEDIAN_MIN) + rng.normal(0, 0.8, n)).round(1)
@@ -582,7 +630,9 @@ class Engine:
         for h in np.flatnonzero(self.replace_day == t):
             self._replace_caregiver(int(h), t)
         # moved away (household-level hazard)
-        moving = np.flatnonzero(~self.h_exited & (self.h_entry <= t) & (rng.random(self.H) < P.EXIT_MOVED_AWAY / 365))
+        moving = np.flatnonzero(
+            ~self.h_exited & (self.h_entry <= t) & (rng.random(self.H) < P.EXIT_MOVED_AWAY / 365)
+        )
         for h in moving:
             self._exit_household(int(h), t, "moved_away")
         # children
@@ -633,8 +683,14 @@ class Engine:
         self.drift[idx[stop]] = 0.0
         mother = self.pop.h_mother_away[h] & ~self.home[h]
         target = (
-            -0.6 + 0.35 * self.M[idx] + 0.3 * g[h] + 0.2 * (age >= 13) + 0.3 * mother
-            + 0.3 * self.pop.c_frailty[idx] + self.drift[idx] - 0.5 * self._support(t)[h]
+            -0.6
+            + 0.35 * self.M[idx]
+            + 0.3 * g[h]
+            + 0.2 * (age >= 13)
+            + 0.3 * mother
+            + 0.3 * self.pop.c_frailty[idx]
+            + self.drift[idx]
+            - 0.5 * self._support(t)[h]
         )
         self.E[idx] += (target - self.E[idx]) / 6.0 + rng.normal(0, 0.1, len(idx))
         # bullying (M7) and teacher concerns, in school weeks only
@@ -645,7 +701,9 @@ class Engine:
             self.M[idx[bullied]] += 0.5
             self.bullied_day[idx[bullied]] = t
             n = self._neglect(g, t)[h]
-            p_concern = 0.002 + 0.01 * np.maximum(self.M[idx], 0) + 0.012 * np.maximum(self.E[idx], 0) + 0.008 * n
+            p_concern = (
+                0.002 + 0.01 * np.maximum(self.M[idx], 0) + 0.012 * np.maximum(self.E[idx], 0) + 0.008 * n
+            )
             p_concern += 0.3 * bullied + 0.2 * (t - self.injury_day[idx] < 7)
             raised = np.flatnonzero(school & (rng.random(len(idx)) < p_concern))
             for j in raised:
@@ -740,8 +798,9 @@ class Engine:
         score = np.clip(np.round(3.0 + 4.5 * self.M[idx] + self.rng.normal(0, 3.0, len(idx))), 0, 27)
         day = np.array(days)[self.rng.integers(0, len(days), len(idx))]
         for c, s, d in zip(idx, score, day, strict=True):
-            self._school_event(int(c), int(d), "mental_health_screening",
-                               screening=(float(s), bool(s >= P.SCREEN_CUTOFF)))
+            self._school_event(
+                int(c), int(d), "mental_health_screening", screening=(float(s), bool(s >= P.SCREEN_CUTOFF))
+            )
 
     # ---------------------------------------------------------------- outcomes and detection
     def _outcome(self, c: int, t: int, kind: str) -> None:
@@ -754,7 +813,9 @@ class Engine:
             sev_i = rng.choice(len(names), p=[table[s][0] for s in names])
             severity = names[sev_i]
             p_det = table[severity][1]
-            reporter = "medical" if severity != "minor" else ("school" if self.cal.is_school_day[t] else "public")
+            reporter = (
+                "medical" if severity != "minor" else ("school" if self.cal.is_school_day[t] else "public")
+            )
             delay = int(rng.integers(0, 3)) if severity != "minor" else int(self._lag(5))
             if kind == "injury":
                 self.injury_day[c] = t
@@ -762,8 +823,12 @@ class Engine:
             p_det, mean_delay = P.DETECT_OTHER.get(kind, (0.0, 10))
             delay = int(self._lag(mean_delay))
             reporter = {
-                "dropout": "school", "missing": "family", "self_harm": "medical", "abuse": "school",
-                "neglect": "school", "unsupervised": "public",
+                "dropout": "school",
+                "missing": "family",
+                "self_harm": "medical",
+                "abuse": "school",
+                "neglect": "school",
+                "unsupervised": "public",
             }[kind]
             if kind in ("abuse", "neglect") and not self.enrolled[c]:
                 reporter = "public"
@@ -802,8 +867,16 @@ class Engine:
         if kind != "dropout" and self.active[c]:
             self.escalations.append((c, t + int(self.rng.integers(0, 4))))
 
-    def _incident(self, c: int, kind: str, event: int, report: int, reporter: str, severity: str | None,
-                  verified: str = "substantiated") -> str:
+    def _incident(
+        self,
+        c: int,
+        kind: str,
+        event: int,
+        report: int,
+        reporter: str,
+        severity: str | None,
+        verified: str = "substantiated",
+    ) -> str:
         rng = self.rng
         self.n_incident += 1
         iid = f"I{self.n_incident:07d}"
@@ -824,15 +897,24 @@ class Engine:
             }[kind]
         mech = {"drowning": "drowning"}.get(kind)
         if kind == "injury":
-            mech = rng.choice(["fall", "mechanical", "animal_bite", "burn", "traffic", "other"],
-                              p=[0.34, 0.16, 0.15, 0.12, 0.13, 0.10])  # §3.5 I1 causes
-        location = {"drowning": "open_water", "injury": rng.choice(["home", "school", "road", "farm"],
-                                                                   p=[0.32, 0.26, 0.24, 0.18])}.get(kind)
-        disposition = {"unsupervised": "entrusted_relative", "missing": "missing_search",
-                       "abuse": "dv_stopped_shelter"}.get(kind, "none")
+            mech = rng.choice(
+                ["fall", "mechanical", "animal_bite", "burn", "traffic", "other"],
+                p=[0.34, 0.16, 0.15, 0.12, 0.13, 0.10],
+            )  # §3.5 I1 causes
+        location = {
+            "drowning": "open_water",
+            "injury": rng.choice(["home", "school", "road", "farm"], p=[0.32, 0.26, 0.24, 0.18]),
+        }.get(kind)
+        disposition = {
+            "unsupervised": "entrusted_relative",
+            "missing": "missing_search",
+            "abuse": "dv_stopped_shelter",
+        }.get(kind, "none")
         case_id = None
-        if verified == "substantiated" and (kind in CASE_TYPES or serious) and not (
-            kind in ("drowning",) and severity == "minor"
+        if (
+            verified == "substantiated"
+            and (kind in CASE_TYPES or serious)
+            and not (kind in ("drowning",) and severity == "minor")
         ):
             case_id = self._open_case(c, report, kind)
         if verified == "substantiated" and kind == "unsupervised":
@@ -866,8 +948,8 @@ class Engine:
     def _open_case(self, c: int, t: int, trigger_kind: str) -> str:
         rng = self.rng
         h = int(self.hh[c])
-        g = self._guardian(t)[h]
-        n = self._neglect(self._guardian(t), t)[h]
+        g_all = self._guardian(t)
+        g = g_all[h] + 0.3 * self._neglect(g_all, t)[h]  # what an assessment of guardianship sees
         self.n_case += 1
         cid = f"K{self.n_case:06d}"
 
@@ -875,14 +957,18 @@ class Engine:
             return None if rng.random() < 0.05 else int(np.clip(np.round(x + rng.normal(0, 0.5)), 0, 3))
 
         dims = {
-            "dim_safety": dim(1.5 if trigger_kind in ("abuse", "unsupervised", "drowning", "missing") else 0.7),
+            "dim_safety": dim(
+                1.5 if trigger_kind in ("abuse", "unsupervised", "drowning", "missing") else 0.7
+            ),
             "dim_guardianship": dim(g),
             "dim_physical_health": dim(0.8 if trigger_kind in ("injury", "drowning") else 0.3),
             "dim_mental_health": dim(self.M[c]),
             "dim_education": dim(max(self.E[c], 0) + (1.5 if trigger_kind == "dropout" else 0)),
             "dim_economic": dim(1.5 * self.pop.h_dibao[h] + 0.3),
         }
-        top = max(v for v in dims.values() if v is not None) if any(v is not None for v in dims.values()) else 1
+        top = (
+            max(v for v in dims.values() if v is not None) if any(v is not None for v in dims.values()) else 1
+        )
         services = {
             "abuse": "guardianship_guidance;legal_service;psych_counselling",
             "neglect": "guardianship_guidance;social_assistance_enrolment",
@@ -911,13 +997,23 @@ class Engine:
         self.rec.cases.append(row)
         closed = t + duration
         if closed < self.n_days:
-            outcome = rng.choice(["resolved", "improved", "unchanged", "deteriorated", "transferred"],
-                                 p=[0.35, 0.35, 0.18, 0.07, 0.05])
-            self.rec.cases.append({**row, "closed": closed, "outcome": outcome,
-                                   "recorded": closed + int(rng.integers(1, 10))})
+            outcome = rng.choice(
+                ["resolved", "improved", "unchanged", "deteriorated", "transferred"],
+                p=[0.35, 0.35, 0.18, 0.07, 0.05],
+            )
+            self.rec.cases.append(
+                {**row, "closed": closed, "outcome": outcome, "recorded": closed + int(rng.integers(1, 10))}
+            )
         if self.pop.h_dibao[h] or (dims["dim_economic"] or 0) >= 2:
-            self._benefit(c, "temporary_assistance", t + 10, "active", "child_welfare_system",
-                          float(rng.integers(300, 1000)), end=t + 100)
+            self._benefit(
+                c,
+                "temporary_assistance",
+                t + 10,
+                "active",
+                "child_welfare_system",
+                float(rng.integers(300, 1000)),
+                end=t + 100,
+            )
         return cid
 
     # ---------------------------------------------------------------- visits
@@ -934,10 +1030,17 @@ class Engine:
             cap = self.county.director_cap[v] * 12 / 52 * (P.SWEEP_CAPACITY_MULT if sweep else 1.0)
             cap = int(cap) + int(rng.random() < cap - int(cap))
             view = VillageView(
-                day=t, children=kids, capacity=cap, sweep=sweep,
-                last_visit_day=self.k_last_visit[kids], assessment=self.k_assess[kids],
-                guardianship=self.k_guard[kids], kunjing=self.k_kunjing[kids], last_concern=self.k_concern[kids],
-                last_incident_day=self.k_incident[kids], open_water=self.k_water[kids],
+                day=t,
+                children=kids,
+                capacity=cap,
+                sweep=sweep,
+                last_visit_day=self.k_last_visit[kids],
+                assessment=self.k_assess[kids],
+                guardianship=self.k_guard[kids],
+                kunjing=self.k_kunjing[kids],
+                last_concern=self.k_concern[kids],
+                last_incident_day=self.k_incident[kids],
+                open_water=self.k_water[kids],
                 next_due_day=self.k_next_due[kids],
             )
             pick = np.asarray(self.policy(today, view), dtype=np.int64)[:cap]
@@ -954,22 +1057,31 @@ class Engine:
             ek = np.array([c for c, _ in esc])
             ed = np.array([d for _, d in esc])
             sup = self.county.supervisor_id[self.county.village_township[self.c_village[ek]]]
-            self._record_visits(ek, ed, sup, "supervisor", np.full(len(ek), "escalation", dtype=object),
-                                force_home=True)
+            self._record_visits(
+                ek, ed, sup, "supervisor", np.full(len(ek), "escalation", dtype=object), force_home=True
+            )
 
     def _visit_types(self, kids: np.ndarray, t: int, sweep: bool) -> np.ndarray:
         first = (self.k_last_visit[kids] < -NEVER // 2) & (self.c_entry[kids] > 0)
         red = t - self.k_incident[kids] <= 60
         follow = red | self.k_concern[kids]
-        reassess = (self.k_assess[kids] == 2) & (self.rng.random(len(kids)) < 0.3)
+        u = self.rng.random(len(kids))
+        reassess = ((self.k_assess[kids] == 2) & (u < 0.3)) | (u > 0.92)  # poor ratings, and ~yearly [D]
         return np.select(
             [first, follow, np.full(len(kids), sweep), reassess],
             ["new_registration", "follow_up", "holiday_safety_sweep", "reassessment"],
             "routine",
         ).astype(object)
 
-    def _record_visits(self, kids: np.ndarray, days: np.ndarray, worker: np.ndarray, role: str,
-                       vtype: np.ndarray, force_home: bool = False) -> None:
+    def _record_visits(
+        self,
+        kids: np.ndarray,
+        days: np.ndarray,
+        worker: np.ndarray,
+        role: str,
+        vtype: np.ndarray,
+        force_home: bool = False,
+    ) -> None:
         if len(kids) == 0:
             return
         rng = self.rng
@@ -982,13 +1094,17 @@ class Engine:
         dibao = self.pop.h_dibao[h]
         modes = np.array(list(P.VISIT_MODE), dtype=object)
         mode = modes[rng.choice(len(modes), n, p=list(P.VISIT_MODE.values()))]
-        mode = np.where(force_home | (vtype == "new_registration") | (vtype == "holiday_safety_sweep"), "home", mode)
+        mode = np.where(
+            force_home | (vtype == "new_registration") | (vtype == "holiday_safety_sweep"), "home", mode
+        )
         mode = np.where((mode == "school") & ~self.enrolled[kids], "home", mode)
         home = mode == "home"
         inperson = mode != "phone"
         alone = np.isin(self.guard[h], [5, 6]) | self.carer_gone[h]
         seen = np.where(mode == "phone", rng.random(n) < 0.6, rng.random(n) < np.where(home, 0.92, 1.0))
-        carer_present = np.where(mode == "school", None, np.where(alone, rng.random(n) < 0.1, rng.random(n) < 0.9))
+        carer_present = np.where(
+            mode == "school", None, np.where(alone, rng.random(n) < 0.1, rng.random(n) < 0.9)
+        )
         living = np.clip(np.round(4.3 - 0.7 * neg - 0.6 * dibao + rng.normal(0, 0.7, n)), 1, 5)
         food = rng.random(n) < _sigmoid(-3.4 + 1.2 * neg + 0.8 * dibao)
         hygiene = rng.random(n) < _sigmoid(-3.0 + 1.4 * neg)
@@ -1000,46 +1116,55 @@ class Engine:
         rating_score = gc + rng.normal(0, 0.45, n)
         rating = np.digitize(rating_score, [0.45, 1.1])
         water = self.pop.h_open_water[h] & (rng.random(n) < 0.85)
-        hazards = []
-        for i in range(n):
-            hz = []
-            if water[i]:
-                hz.append("open_water_nearby")
-            if dibao[i] and rng.random() < 0.2:
-                hz.append("unsafe_housing")
-            for name, p in (("electrical", 0.04), ("fire", 0.02), ("traffic", 0.05), ("dogs", 0.04), ("pesticides", 0.03)):
-                if rng.random() < p:
-                    hz.append(name)
-            hazards.append(";".join(hz) or None)
-        hazards_a = np.array(hazards, dtype=object)
-        needs = []
-        referrals = []
-        for i in range(n):
-            nd = []
-            if dibao[i] or food[i]:
-                nd.append("economic")
-            if self.pop.c_disability[kids[i]] >= 0 or self.pop.c_illness[kids[i]] != "none":
-                nd.append("medical")
-            if mood[i] != "normal":
-                nd.append("psychological")
-            if self.E[kids[i]] > 1.5:
-                nd.append("education")
-            if rating[i] == 2:
-                nd.append("guardianship")
-            needs.append(";".join(nd) or None)
-            ref_map = {"economic": "civil_affairs", "medical": "health", "psychological": "social_work",
-                       "education": "education", "guardianship": "civil_affairs"}
-            refs = sorted({ref_map[x] for x in nd if rng.random() < 0.3})
-            referrals.append(";".join(refs) or None)
+        hazards_a = join_flags(
+            {
+                "open_water_nearby": water,
+                "unsafe_housing": dibao & (rng.random(n) < 0.2),
+                **{
+                    name: rng.random(n) < p
+                    for name, p in (
+                        ("electrical", 0.04),
+                        ("fire", 0.02),
+                        ("traffic", 0.05),
+                        ("dogs", 0.04),
+                        ("pesticides", 0.03),
+                    )
+                },
+            }
+        )
+        need = {
+            "economic": dibao | food,
+            "medical": (self.pop.c_disability[kids] >= 0) | (self.pop.c_illness[kids] != "none"),
+            "psychological": mood != "normal",
+            "education": self.E[kids] > 1.5,
+            "guardianship": rating == 2,
+        }
+        needs = join_flags(need)
+        referred = {k: v & (rng.random(n) < 0.3) for k, v in need.items()}
+        referrals = join_flags(
+            {
+                "civil_affairs": referred["economic"] | referred["guardianship"],
+                "education": referred["education"],
+                "health": referred["medical"],
+                "social_work": referred["psychological"],
+            }
+        )
         # what the worker now knows
         self.k_last_visit[kids] = np.maximum(self.k_last_visit[kids], days)
         self.k_assess[kids[inperson | (mode == "phone")]] = rating[inperson | (mode == "phone")]
+        # the registry's 监护情况评估 changes only at a formal (re)assessment, not at every visit
+        formal = home & np.isin(vtype, ["reassessment", "new_registration", "escalation"])
+        self.reg_assess[kids[formal]] = rating[formal]
         concern = (home & (neglect_sign | hygiene)) | (inperson & injury_sign) | (seen & (mood != "normal"))
         self.k_concern[kids] = concern
         self.k_water[kids[home & water]] = True
         view_tier = np.select(
-            [days - self.k_incident[kids] <= 60, (rating == 2) | concern | np.isin(self.k_guard[kids], [5, 6])],
-            [0, 1], 2 + (rating == 0),
+            [
+                days - self.k_incident[kids] <= 60,
+                (rating == 2) | concern | np.isin(self.k_guard[kids], [5, 6]),
+            ],
+            [0, 1],
+            2 + (rating == 0),
         )
         next_due = days + TIER_INTERVAL[view_tier]
         self.k_next_due[kids] = next_due
@@ -1052,7 +1177,9 @@ class Engine:
                     self.pending[kind][kids[i]] = -1
                     self._detect(o, int(days[i]), "village_committee")
         # parents' contact as told at the visit, for families whose calls are not logged (§2 F4 source)
-        self_report = home & self.away[h] & ~self.pop.h_app_log[h] & ~self.h_exited[h] & (self.last_contact[h] > -NEVER)
+        self_report = (
+            home & self.away[h] & ~self.pop.h_app_log[h] & ~self.h_exited[h] & (self.last_contact[h] > -NEVER)
+        )
         for i in np.flatnonzero(self_report):
             c = int(kids[i])
             hh = int(h[i])
@@ -1060,9 +1187,13 @@ class Engine:
             lc = int(min(self.last_contact[hh], days[i]))
             self.rec.contacts.append(
                 {
-                    "child": np.array([c]), "parent": np.array([parent]), "day": np.array([lc]),
-                    "hour": np.array([12.0]), "channel": np.array(["voice_call"], dtype=object),
-                    "duration": np.array([np.nan]), "initiated_by": np.array([None], dtype=object),
+                    "child": np.array([c]),
+                    "parent": np.array([parent]),
+                    "day": np.array([lc]),
+                    "hour": np.array([12.0]),
+                    "channel": np.array(["voice_call"], dtype=object),
+                    "duration": np.array([np.nan]),
+                    "initiated_by": np.array([None], dtype=object),
                     "source": np.array(["visit_self_report"], dtype=object),
                     "recorded": np.array([days[i] + 1]),
                 }
@@ -1073,8 +1204,13 @@ class Engine:
         blank = lambda: rng.random(n) < P.P_FIELD_MISSING  # noqa: E731
         self.rec.visits.append(
             {
-                "child": kids, "worker_id": worker, "worker_role": role, "day": days, "visit_type": vtype,
-                "mode": mode, "child_seen": seen,
+                "child": kids,
+                "worker_id": worker,
+                "worker_role": role,
+                "day": days,
+                "visit_type": vtype,
+                "mode": mode,
+                "child_seen": seen,
                 "carer_present": np.where(blank(), None, carer_present),
                 "living_conditions": np.where(home & ~blank(), living, np.nan),
                 "food_insecurity": np.where(home & ~blank(), food, None),
@@ -1084,8 +1220,8 @@ class Engine:
                 "signs_of_neglect": np.where(home & ~blank(), neglect_sign, None),
                 "child_mood": np.where(seen & ~blank(), mood, None),
                 "carer_capacity_rating": np.where(mode != "school", ASSESS[rating], None),
-                "needs_identified": np.array(needs, dtype=object),
-                "referrals": np.array(referrals, dtype=object),
+                "needs_identified": needs,
+                "referrals": referrals,
                 "next_visit_due": np.where(blank(), np.nan, next_due),
                 "recorded": days + lag,
             }
@@ -1115,7 +1251,9 @@ class Engine:
             away = away and not self.home[h] and not self.h_exited[h]
             primary = (p == self.carer[h]) and not self.carer_gone[h] and not dead
             if p == self.carer[h] and not dead:
-                health = ("good", "chronic_illness", "severe_illness", "disabled", "good")[self.carer_health[h]]
+                health = ("good", "chronic_illness", "severe_illness", "disabled", "good")[
+                    self.carer_health[h]
+                ]
             elif p in self.p_health:
                 health = self.p_health[p]
             else:
@@ -1126,9 +1264,15 @@ class Engine:
             if dead:
                 capacity, reason = "incapable", "deceased"
             elif health in ("severe_illness", "disabled"):
-                capacity, reason = "incapable", "severe_illness" if health == "severe_illness" else "severe_disability"
-            elif health == "chronic_illness" or (2000 + 60 - self.p_birth_year[p] > 45 and not is_parent and
-                                                  self.start.year - self.p_birth_year[p] > 72):
+                capacity, reason = (
+                    "incapable",
+                    "severe_illness" if health == "severe_illness" else "severe_disability",
+                )
+            elif health == "chronic_illness" or (
+                2000 + 60 - self.p_birth_year[p] > 45
+                and not is_parent
+                and self.start.year - self.p_birth_year[p] > 72
+            ):
                 capacity = "limited"
             unsupervised = self.guard[h] in (5, 6)
             rows.append(
@@ -1139,7 +1283,9 @@ class Engine:
                         "relation": self.p_relation[p],
                         "birth_year": self.p_birth_year[p],
                         "alive": not dead,
-                        "lives_with_child": (not dead) and (not away) and not (unsupervised and not is_parent),
+                        "lives_with_child": (not dead)
+                        and (not away)
+                        and not (unsupervised and not is_parent),
                         "is_primary_caregiver": primary and not unsupervised,
                         "is_entrusted_guardian": primary and not is_parent and bool(self.away[h]),
                         "education_level": self.p_edu[p] if self.rng.random() > 0.05 else None,
@@ -1166,7 +1312,7 @@ class Engine:
         else:
             valid, recorded = t, t + int(self._lag(30))
         self.h_version_day[h] = valid
-        for p, row in self._person_rows(h):
+        for _p, row in self._person_rows(h):
             for c in kids:
                 self.rec.household.append({**row, "child": int(c), "valid": valid, "recorded": recorded})
 
@@ -1191,16 +1337,26 @@ class Engine:
             if t == 0:
                 recorded = min(recorded, -1)
             for c in kids:
-                row = {"episode_id": f"E{p + 1:08d}-{c + 1}", "person": p, "child": int(c), "depart": depart,
-                       "return": None, "abroad": bool(pop.h_abroad[h]), "cross": bool(pop.h_cross_province[h]),
-                       "province": pop.h_work_province[h], "sector": pop.h_sector[h],
-                       "expected_return": "not_planned" if pop.h_sf_never[h] else "spring_festival",
-                       "lost_since": None, "recorded": max(recorded, depart)}
+                row = {
+                    "episode_id": f"E{p + 1:08d}-{c + 1}",
+                    "person": p,
+                    "child": int(c),
+                    "depart": depart,
+                    "return": None,
+                    "abroad": bool(pop.h_abroad[h]),
+                    "cross": bool(pop.h_cross_province[h]),
+                    "province": pop.h_work_province[h],
+                    "sector": pop.h_sector[h],
+                    "expected_return": "not_planned" if pop.h_sf_never[h] else "spring_festival",
+                    "lost_since": None,
+                    "recorded": max(recorded, depart),
+                }
                 self.rec.migration.append(row)
                 self.mig_latest[h][row["episode_id"]] = row
 
-    def _migration_version(self, h: int, recorded: int, lost_since: int | None = None,
-                           returned: bool = False) -> None:
+    def _migration_version(
+        self, h: int, recorded: int, lost_since: int | None = None, returned: bool = False
+    ) -> None:
         """A new version of every current episode row of the household (return or lost/regained contact)."""
         for row in list(self.mig_latest[h].values()):
             if row["return"] is not None:
@@ -1220,30 +1376,50 @@ class Engine:
             h = int(self.hh[c])
             begin = t - int(self.rng.integers(60, 1500)) if t == 0 else t + int(self.rng.integers(10, 60))
             if pop.h_dibao[h]:
-                self._benefit(int(c), "dibao", begin, "active", "dibao_system", float(self.rng.integers(300, 600)))
+                self._benefit(
+                    int(c), "dibao", begin, "active", "dibao_system", float(self.rng.integers(300, 600))
+                )
                 if self.enrolled[c]:
                     self._benefit(int(c), "education_aid", begin, "active", "edu_aid", 100.0)
             if pop.c_disability[c] >= 0:
                 self._benefit(int(c), "disability_subsidies", begin, "active", "disabled_fed_system", 200.0)
             if pop.h_kunjing[h] == KUNJING_CODES.index("de_facto_unattended"):
-                self._benefit(int(c), "de_facto_unattended_allowance", begin, "active", "child_welfare_system",
-                              1140.0)  # §3.1 P14 average allowance
+                self._benefit(
+                    int(c), "de_facto_unattended_allowance", begin, "active", "child_welfare_system", 1140.0
+                )  # §3.1 P14 average allowance
             if pop.h_kunjing[h] == KUNJING_CODES.index("orphan"):
                 self._benefit(int(c), "orphan_allowance", begin, "active", "child_welfare_system", 1200.0)
 
-    def _benefit(self, c: int, program: str, begin: int, status: str, source: str, amount: float,
-                 end: int | None = None) -> None:
+    def _benefit(
+        self,
+        c: int,
+        program: str,
+        begin: int,
+        status: str,
+        source: str,
+        amount: float,
+        end: int | None = None,
+    ) -> None:
         self.n_benefit += 1
-        row = {"benefit_id": f"B{self.n_benefit:07d}", "child": c, "program": program, "status": status,
-               "start": begin, "end_date": None, "amount": amount, "source": source,
-               "recorded": max(begin, 0 if begin < 0 else begin) + int(self._lag(15))}
+        row = {
+            "benefit_id": f"B{self.n_benefit:07d}",
+            "child": c,
+            "program": program,
+            "status": status,
+            "start": begin,
+            "end_date": None,
+            "amount": amount,
+            "source": source,
+            "recorded": max(begin, 0 if begin < 0 else begin) + int(self._lag(15)),
+        }
         if begin < 0:
             row["recorded"] = begin + int(self._lag(15))
         self.rec.benefits.append(row)
         if end is not None:
             if end < self.n_days:
-                self.rec.benefits.append({**row, "status": "terminated", "end_date": end,
-                                          "recorded": end + int(self._lag(10))})
+                self.rec.benefits.append(
+                    {**row, "status": "terminated", "end_date": end, "recorded": end + int(self._lag(10))}
+                )
         else:
             self._benefit_ids[c].append(row)
 
@@ -1280,7 +1456,7 @@ class Engine:
 
     def _finish(self) -> None:
         # unfounded reports (§6.2): a few incidents with no true outcome behind them
-        n_unfounded = int(round(P.P_UNSUBSTANTIATED_REPORT * max(1, self.n_incident)))
+        n_unfounded = round(P.P_UNSUBSTANTIATED_REPORT * max(1, self.n_incident))
         for _ in range(n_unfounded):
             c = int(self.rng.integers(0, self.N))
             if self.c_entry[c] >= NEVER:
@@ -1294,7 +1470,13 @@ class Engine:
             self._incident(c, kind, t, t + int(self._lag(3)), "public", None, verified="unsubstantiated")
         for o in range(len(self.o_child)):
             self.rec.outcomes.append(
-                {"outcome_id": f"O{o + 1:07d}", "child": self.o_child[o], "outcome_type": self.o_type[o],
-                 "event": self.o_day[o], "severity": self.o_severity[o], "detected_day": self.o_detected[o],
-                 "incident_id": self.o_incident[o]}
+                {
+                    "outcome_id": f"O{o + 1:07d}",
+                    "child": self.o_child[o],
+                    "outcome_type": self.o_type[o],
+                    "event": self.o_day[o],
+                    "severity": self.o_severity[o],
+                    "detected_day": self.o_detected[o],
+                    "incident_id": self.o_incident[o],
+                }
             )

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 # feed -> (column, invalid code) and the event-date column used for date faults
@@ -36,8 +37,13 @@ FAULTABLE: dict[str, tuple[tuple[str, str], str]] = {
     "cases": (("risk_level", "purple"), "opened_at"),
 }
 ROW_KINDS = ("invalid_code", "impossible_date", "unknown_child", "duplicate", "full_width_digits")
-EXPECTED = {"invalid_code": "quarantine", "impossible_date": "quarantine", "unknown_child": "quarantine",
-            "duplicate": "duplicate", "full_width_digits": "load"}
+EXPECTED = {
+    "invalid_code": "quarantine",
+    "impossible_date": "quarantine",
+    "unknown_child": "quarantine",
+    "duplicate": "duplicate",
+    "full_width_digits": "load",
+}
 # a feed's rows other feeds point at: fault such a row only if its key has another row
 PROTECTED_KEY = {"children_registry": "child_id", "household_members": "person_id"}
 GBK_FEED = "children_registry"
@@ -89,8 +95,15 @@ def inject(files: list[FeedFile], rate: float, rng: np.random.Generator) -> list
 
 def _entry(f: FeedFile, row: int | None, field: str | None, kind: str, value: Any) -> dict[str, Any]:
     expected = EXPECTED.get(kind, "load")
-    return {"feed": f.feed, "file": f.name, "row_number": row, "field": field, "kind": kind,
-            "expected": expected, "value": None if value is None else str(value)}
+    return {
+        "feed": f.feed,
+        "file": f.name,
+        "row_number": row,
+        "field": field,
+        "kind": kind,
+        "expected": expected,
+        "value": None if value is None else str(value),
+    }
 
 
 def _row_faults(f: FeedFile, rate: float, rng: np.random.Generator) -> list[dict[str, Any]]:
@@ -164,11 +177,23 @@ def write_files(files: list[FeedFile], folder: Path) -> dict[str, int]:
         elif f.fmt == "xlsx":
             _for_excel(f.data).to_excel(path, index=False, engine="openpyxl")  # type: ignore[union-attr]
             _freeze_xlsx(path)
+        elif f.fmt == "csv_gbk":
+            f.data.to_csv(path, index=False, encoding="gbk")  # type: ignore[union-attr]
         else:
-            encoding = "gbk" if f.fmt == "csv_gbk" else "utf-8"
-            f.data.to_csv(path, index=False, encoding=encoding)  # type: ignore[union-attr]
+            _write_csv(f.data, path)  # type: ignore[arg-type]
         rows[f.feed] = rows.get(f.feed, 0) + len(f.data)
     return rows
+
+
+def _write_csv(df: pd.DataFrame, path: Path) -> None:
+    """UTF-8 CSV through Arrow (several times faster than pandas); a faulted frame whose columns mix types
+    goes through pandas instead."""
+    try:
+        table = pa.Table.from_pandas(df, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        df.to_csv(path, index=False, encoding="utf-8")
+        return
+    pacsv.write_csv(table, path)
 
 
 def _freeze_xlsx(path: Path) -> None:
@@ -180,9 +205,14 @@ def _freeze_xlsx(path: Path) -> None:
         for name, data in parts:
             if name == "docProps/core.xml":
                 data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp, data)
-            z.writestr(zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0)), data,
-                       compress_type=zipfile.ZIP_DEFLATED)
+            z.writestr(
+                zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0)),
+                data,
+                compress_type=zipfile.ZIP_DEFLATED,
+            )
 
 
 def write_manifest(manifest: list[dict[str, Any]], path: Path, rate: float) -> None:
-    path.write_text(json.dumps({"rate": rate, "faults": manifest}, ensure_ascii=False, indent=1), encoding="utf-8")
+    path.write_text(
+        json.dumps({"rate": rate, "faults": manifest}, ensure_ascii=False, indent=1), encoding="utf-8"
+    )

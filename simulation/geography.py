@@ -62,16 +62,21 @@ def build_county(townships: int, villages: int, start: date, rng: np.random.Gene
     nine = np.empty(townships, dtype=object)
     for t in range(townships):
         nine[t] = f"S{t + 1:02d}-09"
-        schools.append((nine[t], _name(t, "镇中心学校"), "nine_year", t_codes[t], None, int(rng.integers(150, 400))))
+        schools.append(
+            (nine[t], _name(t, "镇中心学校"), "nine_year", t_codes[t], None, int(rng.integers(150, 400)))
+        )
         schools.append((f"S{t + 1:02d}-KG", _name(t, "镇中心幼儿园"), "kindergarten", t_codes[t], None, 0))
     for i, code in enumerate(v_codes):
         t, v = v_town[i], i % villages
         sid = f"S{t + 1:02d}-P{v // 2 + 1:02d}"
         primary[i] = sid
         if v % 2 == 0:
-            schools.append((sid, _name(i + 11, "小学"), "primary", t_codes[t], code, int(rng.integers(0, 40))))
+            schools.append(
+                (sid, _name(i + 11, "小学"), "primary", t_codes[t], code, int(rng.integers(0, 40)))
+            )
     schools_df = pd.DataFrame(
-        schools, columns=["school_id", "name_zh", "level", "township_code", "village_code", "boarding_capacity"]
+        schools,
+        columns=["school_id", "name_zh", "level", "township_code", "village_code", "boarding_capacity"],
     )
 
     hired = [start - timedelta(days=int(d)) for d in rng.integers(30, 2000, len(v_codes) + townships)]

@@ -18,8 +18,14 @@ from simulation import params as P
 OUTCOME_TYPES = ("injury", "drowning", "unsupervised", "neglect", "abuse", "dropout", "missing", "self_harm")
 # DOMAIN §6.2 [D]: average chance an outcome is detected (used only for the truth's detected_risk_90d)
 MEAN_DETECTION = {
-    "injury": 0.22, "drowning": 0.55, "unsupervised": 0.35, "neglect": 0.3,
-    "abuse": 0.2, "dropout": 0.9, "missing": 0.95, "self_harm": 0.45,
+    "injury": 0.22,
+    "drowning": 0.55,
+    "unsupervised": 0.35,
+    "neglect": 0.3,
+    "abuse": 0.2,
+    "dropout": 0.9,
+    "missing": 0.95,
+    "self_harm": 0.45,
 }
 
 
@@ -44,8 +50,10 @@ def child_rates(
     e_pos = np.maximum(disengage, 0.0)
     m_pos = np.maximum(distress, 0.0)
     out = np.empty((len(OUTCOME_TYPES), len(age)))
-    out[0] = b["injury"] * np.where(male, P.BOY_MULT["injury"], 1.0) * np.exp(
-        0.7 * neglect + 0.3 * guardian + 0.35 * frailty + 0.3 * e_pos + 0.15 * m_pos
+    out[0] = (
+        b["injury"]
+        * np.where(male, P.BOY_MULT["injury"], 1.0)
+        * np.exp(0.7 * neglect + 0.3 * guardian + 0.35 * frailty + 0.3 * e_pos + 0.15 * m_pos)
     )
     young = (age >= 1) & (age < 15)
     out[1] = (
@@ -97,7 +105,7 @@ def guardian_deficit(
     parents_home: np.ndarray,
     support: np.ndarray,
 ) -> np.ndarray:
-    """G per household [D]: type baseline + caregiver health and age; parents at home and case support help."""
+    """G per household [D]: type baseline + caregiver health and age; parents home and case support help."""
     base = np.array([0.15, 0.35, 0.5, 0.05, 0.9, 1.4, 1.7])[guard_type]  # GUARDIANSHIP_CODES order
     health = np.array([0.0, 0.25, 1.0, 0.7, 2.0])[carer_health]  # good, chronic, severe, disabled, deceased
     g = base + health + 0.04 * np.maximum(carer_age - 70.0, 0.0)

@@ -48,7 +48,10 @@ def names(n: int, rng: np.random.Generator, surnames: np.ndarray | None = None) 
     g2 = rng.integers(0, len(GIVEN), n)
     two = rng.random(n) < 0.3
     return np.array(
-        [SURNAMES[s] + GIVEN[a] + ("" if t else GIVEN[b]) for s, a, b, t in zip(sur, g1, g2, two, strict=True)],
+        [
+            SURNAMES[s] + GIVEN[a] + ("" if t else GIVEN[b])
+            for s, a, b, t in zip(sur, g1, g2, two, strict=True)
+        ],
         dtype=object,
     )
 

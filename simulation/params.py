@@ -52,7 +52,13 @@ KUNJING_NOT_LBC = {
 # --- §3.2 guardians and parents --------------------------------------------------------------------------
 GRANDPARENT_AGE = (59.0, 7.0, 40, 85)  # §3.2 G1 Normal(59, 7) truncated to [40, 85]
 RELATIVE_AGE = (42.0, 8.0, 22, 75)  # [D]
-CAREGIVER_EDUCATION = {"none": 0.20, "primary": 0.50, "junior": 0.22, "senior": 0.07, "college_plus": 0.01}  # G2
+CAREGIVER_EDUCATION = {
+    "none": 0.20,
+    "primary": 0.50,
+    "junior": 0.22,
+    "senior": 0.07,
+    "college_plus": 0.01,
+}  # G2
 CAREGIVER_HEALTH = {"good": 0.58, "chronic_illness": 0.35, "severe_illness": 0.04, "disabled": 0.03}  # G3 [D]
 # G3 [D]: monthly hazard of worsening health rises with age: base × exp(AGE_SLOPE × (age − 60))
 HEALTH_WORSEN_MONTHLY = 0.006
@@ -65,7 +71,13 @@ P_ABROAD = 0.028  # G4
 PARENT_AGE = (36.0, 6.0, 20, 60)  # G5 (migrant mean 39.0; parents of <16 younger) [D]
 YEARS_AWAY = ((0.0, 1.0, 0.247), (1.0, 2.0, 0.247), (2.0, 5.0, 0.175), (5.0, 12.0, 0.331))  # G6
 P_DIVORCED = 0.08  # G8 [D]
-SECTOR = {"manufacturing": 0.35, "construction": 0.30, "services": 0.25, "transport": 0.05, "other": 0.05}  # [D]
+SECTOR = {
+    "manufacturing": 0.35,
+    "construction": 0.30,
+    "services": 0.25,
+    "transport": 0.05,
+    "other": 0.05,
+}  # [D]
 WORK_PROVINCES = ("44", "33", "32", "35", "31", "11")  # destinations of cross-province migrants [D]
 
 # --- §3.3 contact and returns ----------------------------------------------------------------------------

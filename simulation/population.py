@@ -18,8 +18,13 @@ from simulation.geography import AREA6, County
 from simulation.school_calendar import CalendarArrays, spring_festival
 
 GUARDIANSHIP_CODES = (
-    "grandparents", "other_relatives", "non_relative_entrusted", "one_parent_home_capable",
-    "one_parent_home_incapable", "self_or_siblings", "unsupervised",
+    "grandparents",
+    "other_relatives",
+    "non_relative_entrusted",
+    "one_parent_home_capable",
+    "one_parent_home_incapable",
+    "self_or_siblings",
+    "unsupervised",
 )
 G = {code: i for i, code in enumerate(GUARDIANSHIP_CODES)}
 LBC_CODES = ("both_away", "one_away_other_incapable", "one_away_other_home", "not_lbc")
@@ -107,7 +112,7 @@ def build_population(
     children: int, county: County, cal: CalendarArrays, start: date, end: date, rng: np.random.Generator
 ) -> Population:
     years = (end - start).days / 365.25
-    n_entrants = int(round(children * P.ENTRY_RATE * years))
+    n_entrants = round(children * P.ENTRY_RATE * years)
     total = children + n_entrants
     # household sizes: 1–3 registered children per caregiver [D]
     sizes = rng.choice([1, 2, 3], size=total, p=[0.55, 0.35, 0.10])
@@ -130,9 +135,12 @@ def build_population(
     kj = _choice(rng, P.KUNJING_NOT_LBC, H)
     h_kunjing[cat == 2] = kj[cat == 2]
     h_guard = np.where(cat == 0, guard_n, G["one_parent_home_capable"])
-    orphanlike = (cat == 2) & np.isin(h_kunjing, [KUNJING_CODES.index("orphan"),
-                                                   KUNJING_CODES.index("de_facto_unattended")])
-    h_guard[orphanlike] = np.where(rng.random(orphanlike.sum()) < 0.8, G["grandparents"], G["other_relatives"])
+    orphanlike = (cat == 2) & np.isin(
+        h_kunjing, [KUNJING_CODES.index("orphan"), KUNJING_CODES.index("de_facto_unattended")]
+    )
+    h_guard[orphanlike] = np.where(
+        rng.random(orphanlike.sum()) < 0.8, G["grandparents"], G["other_relatives"]
+    )
     h_lbc = np.select(
         [(cat == 0) & (h_guard == G["one_parent_home_incapable"]), cat == 0, cat == 1],
         [1, 0, 2],
@@ -152,7 +160,9 @@ def build_population(
     health = _choice(rng, P.CAREGIVER_HEALTH, H)
     older = carer_age > 68
     health = np.where(older & (health == 0) & (rng.random(H) < 0.3), 1, health)
-    health[h_guard == G["one_parent_home_incapable"]] = rng.choice([2, 3], size=(h_guard == G["one_parent_home_incapable"]).sum())
+    health[h_guard == G["one_parent_home_incapable"]] = rng.choice(
+        [2, 3], size=(h_guard == G["one_parent_home_incapable"]).sum()
+    )
     edu = _choice(rng, P.CAREGIVER_EDUCATION, H)
 
     # latent household propensities [D]: a minority carry most of the risk
@@ -207,10 +217,13 @@ def build_population(
     kunj_c = h_kunjing[c_household]
     disabled = (rng.random(N) < P.P_DISABILITY) | (kunj_c == KUNJING_CODES.index("severe_disability"))
     grade = rng.choice([1, 2, 3, 4], size=N, p=[0.2, 0.3, 0.3, 0.2])
-    grade[kunj_c == KUNJING_CODES.index("severe_disability")] = rng.choice([1, 2], size=int(
-        (kunj_c == KUNJING_CODES.index("severe_disability")).sum()))
+    grade[kunj_c == KUNJING_CODES.index("severe_disability")] = rng.choice(
+        [1, 2], size=int((kunj_c == KUNJING_CODES.index("severe_disability")).sum())
+    )
     c_disability = np.where(disabled, grade, -1)
-    cats = np.array(["physical", "intellectual", "hearing", "visual", "speech", "mental", "multiple"], dtype=object)
+    cats = np.array(
+        ["physical", "intellectual", "hearing", "visual", "speech", "mental", "multiple"], dtype=object
+    )
     c_dis_cat = np.where(disabled, cats[rng.choice(7, N, p=[0.3, 0.25, 0.12, 0.1, 0.08, 0.08, 0.07])], None)
     c_illness = np.where(rng.random(N) < 0.03, "chronic", "none").astype(object)
     c_illness[rng.random(N) < 0.004] = "major_disease"
@@ -266,7 +279,11 @@ def build_population(
         if second[h]:
             h_second[h] = len(pid)
             pid.append(h)
-            rel.append(r.replace("grandmother", "grandfather") if grandma[h] else r.replace("grandfather", "grandmother"))
+            rel.append(
+                r.replace("grandmother", "grandfather")
+                if grandma[h]
+                else r.replace("grandfather", "grandmother")
+            )
             byear.append(int(start_year - carer_age[h] - rng.integers(-3, 6)))
             p_edu.append(EDU_CODES[min(edu[h] + 1, len(EDU_CODES) - 1)])
     n_p = len(pid)
@@ -276,24 +293,58 @@ def build_population(
     male_p = np.isin(p_relation, ["father", "paternal_grandfather", "maternal_grandfather"]) | (
         np.isin(p_relation, ["other_relative", "non_relative"]) & (rng.random(n_p) < 0.4)
     )
-    p_birth = (p_birth_year - 1970).astype("datetime64[Y]").astype("datetime64[D]") + rng.integers(0, 365, n_p)
+    p_birth = (p_birth_year - 1970).astype("datetime64[Y]").astype("datetime64[D]") + rng.integers(
+        0, 365, n_p
+    )
     surname = rng.integers(0, len(identity.SURNAMES), H)
     return Population(
-        h_village=h_village, h_lbc=h_lbc, h_guard=h_guard, h_kunjing=h_kunjing,
-        h_father_away=h_father_away, h_mother_away=h_mother_away, h_caregiver=h_caregiver,
-        h_carer_age0=carer_age, h_carer_health=health.astype(np.int8), h_carer_edu=edu, h_second=h_second,
-        h_father=h_father, h_mother=h_mother, h_divorced=h_divorced, h_dibao=h_dibao,
-        h_open_water=h_open_water, h_neglect=neglect, h_abuse=h_abuse, h_call_rate=h_call_rate,
-        h_app_log=h_app_log, h_sf_never=h_sf_never, h_depart=h_depart, h_entry_day=h_entry,
-        h_cross_province=h_cross, h_abroad=h_abroad, h_work_province=h_work_prov, h_sector=h_sector,
+        h_village=h_village,
+        h_lbc=h_lbc,
+        h_guard=h_guard,
+        h_kunjing=h_kunjing,
+        h_father_away=h_father_away,
+        h_mother_away=h_mother_away,
+        h_caregiver=h_caregiver,
+        h_carer_age0=carer_age,
+        h_carer_health=health.astype(np.int8),
+        h_carer_edu=edu,
+        h_second=h_second,
+        h_father=h_father,
+        h_mother=h_mother,
+        h_divorced=h_divorced,
+        h_dibao=h_dibao,
+        h_open_water=h_open_water,
+        h_neglect=neglect,
+        h_abuse=h_abuse,
+        h_call_rate=h_call_rate,
+        h_app_log=h_app_log,
+        h_sf_never=h_sf_never,
+        h_depart=h_depart,
+        h_entry_day=h_entry,
+        h_cross_province=h_cross,
+        h_abroad=h_abroad,
+        h_work_province=h_work_prov,
+        h_sector=h_sector,
         h_ethnicity=h_eth,
-        c_household=c_household, c_id=c_ids, c_name=c_names, c_idno=c_idno, c_male=c_male, c_birth=c_birth,
-        c_disability=c_disability, c_disability_cat=c_dis_cat, c_illness=c_illness, c_hukou=c_hukou,
-        c_frailty=c_frailty, c_kindergarten=c_kg,
-        p_id=np.array([f"P{i + 1:08d}" for i in range(n_p)], dtype=object), p_household=p_household,
-        p_relation=p_relation, p_birth_year=p_birth_year,
+        c_household=c_household,
+        c_id=c_ids,
+        c_name=c_names,
+        c_idno=c_idno,
+        c_male=c_male,
+        c_birth=c_birth,
+        c_disability=c_disability,
+        c_disability_cat=c_dis_cat,
+        c_illness=c_illness,
+        c_hukou=c_hukou,
+        c_frailty=c_frailty,
+        c_kindergarten=c_kg,
+        p_id=np.array([f"P{i + 1:08d}" for i in range(n_p)], dtype=object),
+        p_household=p_household,
+        p_relation=p_relation,
+        p_birth_year=p_birth_year,
         p_name=identity.names(n_p, rng, surnames=surname[p_household]),
-        p_idno=identity.id_numbers(AREA6, p_birth, male_p, rng), p_phone=identity.phones(n_p, rng),
+        p_idno=identity.id_numbers(AREA6, p_birth, male_p, rng),
+        p_phone=identity.phones(n_p, rng),
         p_edu=np.array(p_edu, dtype=object),
     )
 

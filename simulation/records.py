@@ -44,7 +44,9 @@ def build_feeds(engine: Engine, rec: Records, rng: np.random.Generator) -> dict[
     feeds["admin_units"] = county.admin_units
     cal = calendar_frame(engine.cal)
     feeds["calendar"] = cal
-    feeds["schools"] = county.schools.assign(boarding_capacity=county.schools["boarding_capacity"].astype("Int64"))
+    feeds["schools"] = county.schools.assign(
+        boarding_capacity=county.schools["boarding_capacity"].astype("Int64")
+    )
     feeds["workers"] = county.workers.assign(caseload_cap=county.workers["caseload_cap"].astype("Int64"))
 
     reg = pd.concat(rec.registry, ignore_index=True)
@@ -121,8 +123,12 @@ def build_feeds(engine: Engine, rec: Records, rng: np.random.Generator) -> dict[
             }
         )
 
-    vs = {k: np.concatenate([np.broadcast_to(np.asarray(v[k], dtype=object), len(v["child"])) for v in rec.visits])
-          for k in rec.visits[0]}
+    vs = {
+        k: np.concatenate(
+            [np.broadcast_to(np.asarray(v[k], dtype=object), len(v["child"])) for v in rec.visits]
+        )
+        for k in rec.visits[0]
+    }
     nv = len(vs["child"])
     order = np.lexsort((vs["child"].astype(np.int64), vs["day"].astype(np.int64)))
     vs = {k: v[order] for k, v in vs.items()}
@@ -141,7 +147,9 @@ def build_feeds(engine: Engine, rec: Records, rng: np.random.Generator) -> dict[
             "mode": vs["mode"],
             "child_seen": vs["child_seen"].astype(bool),
             "carer_present": opt_bool(vs["carer_present"]),
-            "living_conditions": pd.array(pd.Series(vs["living_conditions"], dtype="float64").round(), dtype="Int64"),
+            "living_conditions": pd.array(
+                pd.Series(vs["living_conditions"], dtype="float64").round(), dtype="Int64"
+            ),
             "food_insecurity": opt_bool(vs["food_insecurity"]),
             "hygiene_issue": opt_bool(vs["hygiene_issue"]),
             "hazards": vs["hazards"],
@@ -161,8 +169,20 @@ def build_feeds(engine: Engine, rec: Records, rng: np.random.Generator) -> dict[
 
     se = _frame(rec.school_events)
     if len(se) == 0:
-        se = pd.DataFrame(columns=["event_id", "child", "school_id", "day", "event_type", "screening_instrument",
-                                   "screening_score", "screening_positive", "teacher_concern", "recorded"])
+        se = pd.DataFrame(
+            columns=[
+                "event_id",
+                "child",
+                "school_id",
+                "day",
+                "event_type",
+                "screening_instrument",
+                "screening_score",
+                "screening_positive",
+                "teacher_concern",
+                "recorded",
+            ]
+        )
         se["child"] = se["child"].astype(np.int64)
     se = se.sort_values(["day", "event_id"], kind="stable", ignore_index=True)
     feeds["school_events"] = pd.DataFrame(
@@ -185,43 +205,50 @@ def build_feeds(engine: Engine, rec: Records, rng: np.random.Generator) -> dict[
     if len(inc):
         event_t = clock.day(inc["event"].to_numpy() + 0.5)  # noon, as in the truth
         report_t = np.maximum(event_t, clock.stamp(inc["report"]))
-    feeds["incidents"] = pd.DataFrame(
-        {
-            "incident_id": inc["incident_id"],
-            "child_id": cid[inc["child"].to_numpy()],
-            "incident_type": inc["incident_type"],
-            "event_time": event_t,
-            "report_time": report_t,
-            "reporter_type": inc["reporter_type"],
-            "mandatory_report": inc["mandatory_report"].astype(bool),
-            "trigger_2016": inc["trigger_2016"],
-            "trigger_2020": inc["trigger_2020"],
-            "injury_mechanism": inc["injury_mechanism"],
-            "severity": inc["severity"],
-            "location": inc["location"],
-            "emergency_disposition": inc["emergency_disposition"],
-            "verified": inc["verified"],
-            "case_id": inc["case_id"],
-            "recorded_at": np.maximum(report_t, clock.stamp(inc["recorded"])),
-            "source_system": "police",
-        }
-    ) if len(inc) else _empty_like("incidents")
+    feeds["incidents"] = (
+        pd.DataFrame(
+            {
+                "incident_id": inc["incident_id"],
+                "child_id": cid[inc["child"].to_numpy()],
+                "incident_type": inc["incident_type"],
+                "event_time": event_t,
+                "report_time": report_t,
+                "reporter_type": inc["reporter_type"],
+                "mandatory_report": inc["mandatory_report"].astype(bool),
+                "trigger_2016": inc["trigger_2016"],
+                "trigger_2020": inc["trigger_2020"],
+                "injury_mechanism": inc["injury_mechanism"],
+                "severity": inc["severity"],
+                "location": inc["location"],
+                "emergency_disposition": inc["emergency_disposition"],
+                "verified": inc["verified"],
+                "case_id": inc["case_id"],
+                "recorded_at": np.maximum(report_t, clock.stamp(inc["recorded"])),
+                "source_system": "police",
+            }
+        )
+        if len(inc)
+        else _empty_like("incidents")
+    )
 
     bn = _frame(rec.benefits)
-    feeds["assistance_benefits"] = pd.DataFrame(
-        {
-            "benefit_id": bn["benefit_id"],
-            "child_id": cid[bn["child"].to_numpy()],
-            "program": bn["program"],
-            "status": bn["status"],
-            "start_date": clock.day(bn["start"]),
-            "end_date": clock.day(bn["end_date"].astype("float64")),
-            "monthly_amount_cny": bn["amount"].astype("float64"),
-            "recorded_at": clock.stamp(bn["recorded"]),
-            "source_system": bn["source"],
-        }
-    ).drop_duplicates(["benefit_id", "recorded_at"], keep="last", ignore_index=True) if len(bn) else _empty_like(
-        "assistance_benefits")
+    feeds["assistance_benefits"] = (
+        pd.DataFrame(
+            {
+                "benefit_id": bn["benefit_id"],
+                "child_id": cid[bn["child"].to_numpy()],
+                "program": bn["program"],
+                "status": bn["status"],
+                "start_date": clock.day(bn["start"]),
+                "end_date": clock.day(bn["end_date"].astype("float64")),
+                "monthly_amount_cny": bn["amount"].astype("float64"),
+                "recorded_at": clock.stamp(bn["recorded"]),
+                "source_system": bn["source"],
+            }
+        ).drop_duplicates(["benefit_id", "recorded_at"], keep="last", ignore_index=True)
+        if len(bn)
+        else _empty_like("assistance_benefits")
+    )
 
     cs = _frame(rec.cases)
     if len(cs):
@@ -260,7 +287,7 @@ def attendance_table(engine: Engine, rec: Records) -> pa.Table:
         child = np.zeros(0, np.int32)
         day = np.zeros(0, np.int32)
         status = np.zeros(0, np.int8)
-        school = np.zeros(0, dtype=object)
+        school = np.zeros(0, np.int32)
     else:
         child = np.concatenate([a[0] for a in rec.attendance])
         day = np.concatenate([a[1] for a in rec.attendance])
@@ -271,17 +298,27 @@ def attendance_table(engine: Engine, rec: Records) -> pa.Table:
     weekday = (day + (t0.astype("datetime64[D]").astype(np.int64) + 3) % 7) % 7  # 0 = Monday
     monday_after = dates + (7 - weekday).astype("timedelta64[D]")
     recorded = monday_after.astype("datetime64[us]") + np.timedelta64(9, "h")
-    school_codes, school_idx = np.unique(school.astype(str), return_inverse=True)
-    term = engine.cal.term_id[day] if len(day) else np.zeros(0, dtype=object)
-    term_codes, term_idx = np.unique(term.astype(str), return_inverse=True)
+    school_codes = engine.school_ids.astype(str)
+    school_idx = school
+    day_terms, term_codes = pd.factorize(pd.Series(engine.cal.term_id).fillna(""))
+    term_idx = day_terms[day]
+    term_codes = np.asarray(term_codes, dtype=str)
     child_codes = engine.pop.c_id
     return pa.table(
         {
-            "child_id": pa.DictionaryArray.from_arrays(pa.array(child, pa.int32()), pa.array(child_codes.astype(str))),
-            "school_id": pa.DictionaryArray.from_arrays(pa.array(school_idx.astype(np.int32)), pa.array(school_codes)),
+            "child_id": pa.DictionaryArray.from_arrays(
+                pa.array(child, pa.int32()), pa.array(child_codes.astype(str))
+            ),
+            "school_id": pa.DictionaryArray.from_arrays(
+                pa.array(school_idx.astype(np.int32)), pa.array(school_codes)
+            ),
             "date": pa.array(dates.astype("datetime64[us]")),
-            "status": pa.DictionaryArray.from_arrays(pa.array(status.astype(np.int32)), pa.array(list(ATT_CODES))),
-            "term_id": pa.DictionaryArray.from_arrays(pa.array(term_idx.astype(np.int32)), pa.array(term_codes)),
+            "status": pa.DictionaryArray.from_arrays(
+                pa.array(status.astype(np.int32)), pa.array(list(ATT_CODES))
+            ),
+            "term_id": pa.DictionaryArray.from_arrays(
+                pa.array(term_idx.astype(np.int32)), pa.array(term_codes)
+            ),
             "recorded_at": pa.array(recorded),
             "source_system": pa.DictionaryArray.from_arrays(
                 pa.array(np.zeros(len(day), np.int32)), pa.array(["school_xueji"])
@@ -297,7 +334,9 @@ def build_truth(engine: Engine, rec: Records, incidents: pd.DataFrame) -> tuple[
     clock = Clock(engine.start, np.random.default_rng(0))
     if len(out):
         detected = out["detected_day"].to_numpy() >= 0
-        report = incidents.set_index("incident_id")["report_time"] if len(incidents) else pd.Series(dtype="object")
+        report = (
+            incidents.set_index("incident_id")["report_time"] if len(incidents) else pd.Series(dtype="object")
+        )
         outcomes = pd.DataFrame(
             {
                 "outcome_id": out["outcome_id"],
@@ -311,6 +350,16 @@ def build_truth(engine: Engine, rec: Records, incidents: pd.DataFrame) -> tuple[
             }
         )
     else:
-        outcomes = pd.DataFrame(columns=["outcome_id", "child_id", "outcome_type", "event_time", "detected",
-                                         "detected_at", "incident_id", "severity"])
+        outcomes = pd.DataFrame(
+            columns=[
+                "outcome_id",
+                "child_id",
+                "outcome_type",
+                "event_time",
+                "detected",
+                "detected_at",
+                "incident_id",
+                "severity",
+            ]
+        )
     return risk, outcomes

@@ -1,4 +1,4 @@
-"""The school calendar (DOMAIN §3.7 S1/S2): terms, winter break around 春节, summer break, statutory holidays."""
+"""The school calendar (DOMAIN §3.7 S1/S2): terms, winter break around 春节, summer, statutory holidays."""
 
 from __future__ import annotations
 
@@ -12,14 +12,37 @@ from simulation import params as P
 
 # 春节 (lunar new year) dates; the calendar cannot be computed without a lunar table, and this is enough.
 SPRING_FESTIVAL = {
-    2010: date(2010, 2, 14), 2011: date(2011, 2, 3), 2012: date(2012, 1, 23), 2013: date(2013, 2, 10),
-    2014: date(2014, 1, 31), 2015: date(2015, 2, 19), 2016: date(2016, 2, 8), 2017: date(2017, 1, 28),
-    2018: date(2018, 2, 16), 2019: date(2019, 2, 5), 2020: date(2020, 1, 25), 2021: date(2021, 2, 12),
-    2022: date(2022, 2, 1), 2023: date(2023, 1, 22), 2024: date(2024, 2, 10), 2025: date(2025, 1, 29),
-    2026: date(2026, 2, 17), 2027: date(2027, 2, 6), 2028: date(2028, 1, 26), 2029: date(2029, 2, 13),
-    2030: date(2030, 2, 3), 2031: date(2031, 1, 23), 2032: date(2032, 2, 11), 2033: date(2033, 1, 31),
-    2034: date(2034, 2, 19), 2035: date(2035, 2, 8), 2036: date(2036, 1, 28), 2037: date(2037, 2, 15),
-    2038: date(2038, 2, 4), 2039: date(2039, 1, 24), 2040: date(2040, 2, 12),
+    2010: date(2010, 2, 14),
+    2011: date(2011, 2, 3),
+    2012: date(2012, 1, 23),
+    2013: date(2013, 2, 10),
+    2014: date(2014, 1, 31),
+    2015: date(2015, 2, 19),
+    2016: date(2016, 2, 8),
+    2017: date(2017, 1, 28),
+    2018: date(2018, 2, 16),
+    2019: date(2019, 2, 5),
+    2020: date(2020, 1, 25),
+    2021: date(2021, 2, 12),
+    2022: date(2022, 2, 1),
+    2023: date(2023, 1, 22),
+    2024: date(2024, 2, 10),
+    2025: date(2025, 1, 29),
+    2026: date(2026, 2, 17),
+    2027: date(2027, 2, 6),
+    2028: date(2028, 1, 26),
+    2029: date(2029, 2, 13),
+    2030: date(2030, 2, 3),
+    2031: date(2031, 1, 23),
+    2032: date(2032, 2, 11),
+    2033: date(2033, 1, 31),
+    2034: date(2034, 2, 19),
+    2035: date(2035, 2, 8),
+    2036: date(2036, 1, 28),
+    2037: date(2037, 2, 15),
+    2038: date(2038, 2, 4),
+    2039: date(2039, 1, 24),
+    2040: date(2040, 2, 12),
 }
 # Statutory holidays with fixed solar dates (Qingming approximated as 4–6 April): (month, first day, last day)
 NATIONAL_HOLIDAYS = ((1, 1, 1), (4, 4, 6), (5, 1, 5), (10, 1, 7))
@@ -35,7 +58,7 @@ def spring_festival(year: int) -> date:
 
 
 def winter_break(year: int) -> tuple[date, date]:
-    """First and last holiday day of the winter break in calendar year `year` (starts ~18 days before 春节)."""
+    """First and last day of the winter break in calendar year `year` (starts ~18 days before 春节)."""
     sf = spring_festival(year)
     start = min(max(sf - timedelta(days=18), date(year, 1, 10)), date(year, 1, 31))
     return start, start + timedelta(days=7 * WINTER_WEEKS - 1)

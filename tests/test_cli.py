@@ -26,8 +26,8 @@ def test_importing_the_cli_does_no_heavy_work() -> None:
         "import sys, shouhu.cli; heavy = [m for m in ('mlflow', 'lightgbm', 'fastapi', 'ibis', 'sklearn') "
         "if m in sys.modules]; print(','.join(heavy))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
-    assert out == ""
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == ""
 
 
 def test_settings_are_read_from_shouhu_environment_variables(monkeypatch, tmp_path) -> None:

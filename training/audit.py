@@ -16,8 +16,24 @@ from training.fairness import group_table
 
 TRUTHY = {"1", "true", "t", "yes", "y", "是", "1.0"}
 FALSY = {"0", "false", "f", "no", "n", "否", "0.0"}
-COLUMNS = ["group", "reference", "n", "positives", "base_rate", "selection_rate", "precision", "tpr", "fpr",
-           "fnr", "selection_rate_ratio", "precision_ratio", "tpr_ratio", "fpr_ratio", "fnr_ratio", "flagged"]
+COLUMNS = [
+    "group",
+    "reference",
+    "n",
+    "positives",
+    "base_rate",
+    "selection_rate",
+    "precision",
+    "tpr",
+    "fpr",
+    "fnr",
+    "selection_rate_ratio",
+    "precision_ratio",
+    "tpr_ratio",
+    "fpr_ratio",
+    "fnr_ratio",
+    "flagged",
+]
 
 
 class AuditError(ValueError):
@@ -47,7 +63,9 @@ def as_binary(values: pd.Series, name: str) -> np.ndarray:
     text = values.astype("string").str.strip().str.lower()
     bad = text[~text.isin(TRUTHY | FALSY)]
     if len(bad):
-        raise AuditError(f"column {name!r} must be 0/1 (or true/false); found {bad.iloc[0]!r} in {len(bad)} rows")
+        raise AuditError(
+            f"column {name!r} must be 0/1 (or true/false); found {bad.iloc[0]!r} in {len(bad)} rows"
+        )
     return text.isin(TRUTHY).to_numpy(dtype=bool)
 
 

@@ -36,7 +36,9 @@ def _accepted(pairs: list[str] | None) -> dict[str, str]:
     for pair in pairs or []:
         group, sep, reason = pair.partition("=")
         if not sep or not group.strip() or not reason.strip():
-            _fail(f"--accept-disparity {pair!r}: expected GROUP=REASON (e.g. township_code='small township')", 2)
+            _fail(
+                f"--accept-disparity {pair!r}: expected GROUP=REASON (e.g. township_code='small township')", 2
+            )
         out[group.strip()] = reason.strip()
     return out
 
@@ -58,17 +60,30 @@ def _print_training(trained: object) -> None:
     table.add_column("metric")
     for name in result.metrics:
         table.add_column(name, justify="right")
-    keys = ["precision_at_k", "recall_at_k", "precision_at_10pct", "pr_auc", "roc_auc", "brier", "ece",
-            "true_precision_at_k", "oracle_ratio"]
+    keys = [
+        "precision_at_k",
+        "recall_at_k",
+        "precision_at_10pct",
+        "pr_auc",
+        "roc_auc",
+        "brier",
+        "ece",
+        "true_precision_at_k",
+        "oracle_ratio",
+    ]
     for key in keys:
         if key in result.metrics["model"]:
             table.add_row(key, *(f"{result.metrics[m].get(key, float('nan')):.4f}" for m in result.metrics))
     console = Console()
     console.print(table)
     flagged = result.fairness[result.fairness["flagged"] != ""] if not result.fairness.empty else []
-    console.print(f"fairness: worst gated disparity per attribute {_fmt(result.disparities)}; "
-                  f"{len(flagged)} group rows flagged (see fairness/fairness.md in the run)")
-    console.print(f"registered [bold]{run.model_uri}[/] (run {run.run_id}), aliases: {', '.join(run.aliases)}")
+    console.print(
+        f"fairness: worst gated disparity per attribute {_fmt(result.disparities)}; "
+        f"{len(flagged)} group rows flagged (see fairness/fairness.md in the run)"
+    )
+    console.print(
+        f"registered [bold]{run.model_uri}[/] (run {run.run_id}), aliases: {', '.join(run.aliases)}"
+    )
 
 
 def _fmt(values: dict[str, float]) -> str:
@@ -80,7 +95,11 @@ def _print_promotion(promotion: object) -> None:
         typer.echo(f"version {promotion.version} is already champion.")  # type: ignore[attr-defined]
         return
     for gate in promotion.gates:  # type: ignore[attr-defined]
-        mark = typer.style("PASS", fg=typer.colors.GREEN) if gate.passed else typer.style("FAIL", fg=typer.colors.RED)
+        mark = (
+            typer.style("PASS", fg=typer.colors.GREEN)
+            if gate.passed
+            else typer.style("FAIL", fg=typer.colors.RED)
+        )
         typer.echo(f"  [{mark}] {gate.name}: {gate.detail}")
     if promotion.promoted:  # type: ignore[attr-defined]
         typer.echo(f"version {promotion.version} is now champion (was {promotion.previous}).")  # type: ignore[attr-defined]
@@ -92,10 +111,18 @@ def train(
     date_from: Annotated[str | None, typer.Option("--from", help="First as-of date (YYYY-MM-DD).")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last as-of date (YYYY-MM-DD).")] = None,
     horizon: Annotated[int | None, typer.Option(help="Label horizon in days (default: settings).")] = None,
-    matrix: Annotated[Path | None, typer.Option(help="Read this feature matrix (parquet) instead of building it.",
-                                                exists=True, dir_okay=False)] = None,
-    truth: Annotated[Path | None, typer.Option(help="Simulator truth/ folder (evaluation against true outcomes).",
-                                               exists=True, file_okay=False)] = None,
+    matrix: Annotated[
+        Path | None,
+        typer.Option(
+            help="Read this feature matrix (parquet) instead of building it.", exists=True, dir_okay=False
+        ),
+    ] = None,
+    truth: Annotated[
+        Path | None,
+        typer.Option(
+            help="Simulator truth/ folder (evaluation against true outcomes).", exists=True, file_okay=False
+        ),
+    ] = None,
 ) -> None:
     """Train, evaluate (vs the checklist and logistic regression, with fairness) and register a challenger."""
     _quiet_mlflow()
@@ -105,8 +132,9 @@ def train(
     settings = get_settings()
     settings.ensure_dirs()
     try:
-        frame = workflow.load_matrix(settings, matrix, _date(date_from, "--from"), _date(date_to, "--to"),
-                                     horizon, truth, say=_say)
+        frame = workflow.load_matrix(
+            settings, matrix, _date(date_from, "--from"), _date(date_to, "--to"), horizon, truth, say=_say
+        )
         trained = workflow.train(frame, settings, horizon_days=horizon, say=_say)
     except ValueError as exc:
         _fail(f"shouhu train: {exc}")
@@ -114,10 +142,16 @@ def train(
 
 
 def retrain(
-    feeds: Annotated[Path | None, typer.Option(help="A folder of new feed files to ingest first.",
-                                               exists=True, file_okay=False)] = None,
-    truth: Annotated[Path | None, typer.Option(help="Simulator truth/ folder.", exists=True, file_okay=False)] = None,
-    accept_disparity: Annotated[list[str] | None, typer.Option(help="GROUP=REASON, accepted disparity.")] = None,
+    feeds: Annotated[
+        Path | None,
+        typer.Option(help="A folder of new feed files to ingest first.", exists=True, file_okay=False),
+    ] = None,
+    truth: Annotated[
+        Path | None, typer.Option(help="Simulator truth/ folder.", exists=True, file_okay=False)
+    ] = None,
+    accept_disparity: Annotated[
+        list[str] | None, typer.Option(help="GROUP=REASON, accepted disparity.")
+    ] = None,
 ) -> None:
     """The monthly job: ingest, features to the latest date, train, evaluate, promote through the gates."""
     _quiet_mlflow()
@@ -139,9 +173,15 @@ def retrain(
 
 def promote(
     version: Annotated[int | None, typer.Option(help="Version to promote (default: the challenger).")] = None,
-    accept_disparity: Annotated[list[str] | None, typer.Option(
-        help="GROUP=REASON: accept a disparity outside 0.8–1.25 for this attribute; recorded on the version.")] = None,
-    margin: Annotated[float, typer.Option(help="Allowed relative drop in precision@k vs the champion.")] = 0.05,
+    accept_disparity: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="GROUP=REASON: accept a disparity outside 0.8–1.25 for this attribute (kept on the version)."
+        ),
+    ] = None,
+    margin: Annotated[
+        float, typer.Option(help="Allowed relative drop in precision@k vs the champion.")
+    ] = 0.05,
     ece_bound: Annotated[float, typer.Option(help="Largest expected calibration error allowed.")] = 0.05,
 ) -> None:
     """Challenger -> champion, only through the gates (quality, fairness, calibration)."""
@@ -172,8 +212,12 @@ def rollback() -> None:
 def score(
     as_of: Annotated[str, typer.Option(help="Score the cohort as of this date (YYYY-MM-DD).")],
     out: Annotated[Path, typer.Option(help="Output file, .parquet or .csv.")],
-    matrix: Annotated[Path | None, typer.Option(help="Score rows of this feature matrix instead of building it.",
-                                                exists=True, dir_okay=False)] = None,
+    matrix: Annotated[
+        Path | None,
+        typer.Option(
+            help="Score rows of this feature matrix instead of building it.", exists=True, dir_okay=False
+        ),
+    ] = None,
 ) -> None:
     """Batch-score the whole cohort with the champion: probability, percentile, band and reasons per child."""
     _quiet_mlflow()
@@ -203,8 +247,12 @@ def score(
         scored = workflow.score(frame, model, version, advance=lambda n: bar.advance(task, n))
     workflow.write_scores(scored, out)
     bands = scored["band"].value_counts().to_dict()
-    typer.echo(f"scored {len(scored):,} children as of {day:%Y-%m-%d} with {settings.model_name} v{version} → {out}")
-    typer.echo("bands: " + ", ".join(f"{b} {bands.get(b, 0):,}" for b in ("red", "orange", "yellow", "green")))
+    typer.echo(
+        f"scored {len(scored):,} children as of {day:%Y-%m-%d} with {settings.model_name} v{version} → {out}"
+    )
+    typer.echo(
+        "bands: " + ", ".join(f"{b} {bands.get(b, 0):,}" for b in ("red", "orange", "yellow", "green"))
+    )
 
 
 def audit(
@@ -216,25 +264,31 @@ def audit(
     threshold: Annotated[float | None, typer.Option(help="Selected = score ≥ T.")] = None,
     predicted: Annotated[str | None, typer.Option(help="Selected = this 0/1 column.")] = None,
     reference: Annotated[str | None, typer.Option(help="Reference group (default: the largest).")] = None,
-    score_column: Annotated[str, typer.Option("--score", help="Score column for top-k/top-pct/threshold.")] = "score",
+    score_column: Annotated[
+        str, typer.Option("--score", help="Score column for top-k/top-pct/threshold.")
+    ] = "score",
     out: Annotated[Path | None, typer.Option(help="Also write the table to this CSV file.")] = None,
 ) -> None:
     """Fairness audit of a scored file: per group n, base rate, selection rate, precision, TPR, FPR, FNR and
     disparity ratios vs a reference group (flagged outside 0.8–1.25)."""
-    from training.audit import AuditError, audit as run_audit, read_scores, selection
+    from training.audit import AuditError, read_scores, selection
+    from training.audit import audit as run_audit
     from training.fairness import to_markdown
 
     try:
         frame = read_scores(scores)
-        selected = selection(frame, score_column if predicted is None else None, top_k, top_pct, threshold,
-                             predicted)
+        selected = selection(
+            frame, score_column if predicted is None else None, top_k, top_pct, threshold, predicted
+        )
         table = run_audit(frame, label, group, selected, reference)
     except AuditError as exc:
         _fail(f"shouhu audit: {exc}", 2)
     typer.echo(to_markdown(table))
     flagged = table[table["flagged"] != ""]
-    typer.echo(f"\n{len(flagged)} of {len(table)} groups outside 0.8–1.25 on some rate (reference: "
-               f"{table.loc[table['reference'], 'group'].iloc[0]}).")
+    typer.echo(
+        f"\n{len(flagged)} of {len(table)} groups outside 0.8–1.25 on some rate (reference: "
+        f"{table.loc[table['reference'], 'group'].iloc[0]})."
+    )
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         table.to_csv(out, index=False, encoding="utf-8-sig")

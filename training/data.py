@@ -52,7 +52,9 @@ def default_dates(warehouse: Path, start: str | None, end: str | None) -> list[p
     return dates
 
 
-def build(warehouse: Path, dates: list[pd.Timestamp], horizon_days: int, truth_dir: Path | None) -> pd.DataFrame:
+def build(
+    warehouse: Path, dates: list[pd.Timestamp], horizon_days: int, truth_dir: Path | None
+) -> pd.DataFrame:
     from features.pipeline import build_matrix
 
     return build_matrix(warehouse, dates, horizon_days=horizon_days, truth_dir=truth_dir)

@@ -111,8 +111,9 @@ def evaluate(
     """Every metric of one scorer on one window: against `label`, and against `true_label` when present."""
     out = ranking_metrics(frame, score, label, k)
     out.update(probability_metrics(frame[label].to_numpy(), score, prob))
-    if "true_label" in frame and frame["true_label"].notna().all():
-        for name, value in ranking_metrics(frame, score, "true_label", k).items():
+    if "true_label" in frame and frame["true_label"].notna().any():
+        known = frame["true_label"].notna().to_numpy()
+        for name, value in ranking_metrics(frame[known], np.asarray(score)[known], "true_label", k).items():
             out[f"true_{name}"] = value
     return out
 
@@ -120,10 +121,13 @@ def evaluate(
 def oracle_ratios(frame: pd.DataFrame, score: np.ndarray, k: int) -> dict[str, float]:
     """precision@k of `score` over precision@k of ranking by the hidden `true_risk` (simulated data only),
     against the true outcomes (`oracle_ratio`) and against the detected label (`oracle_ratio_detected`)."""
-    if "true_risk" not in frame or frame["true_risk"].isna().any():
+    if "true_risk" not in frame or frame["true_risk"].isna().all():
         return {}
+    # children the truth has no risk for at this date (left the registry, …) are left out of both rankings
+    known = frame["true_risk"].notna().to_numpy()
+    frame, score = frame[known], np.asarray(score)[known]
     oracle = frame["true_risk"].to_numpy(dtype="float64")
-    out = {}
+    out = {"oracle_coverage": float(known.mean())}
     for label, name in (("true_label", "oracle_ratio"), ("label", "oracle_ratio_detected")):
         if label not in frame or frame[label].isna().any():
             continue

@@ -200,7 +200,8 @@ def model_card(
         "## Groups (fairness)",
         f"Top-k selection per township and cycle. Ratios are against the largest group; flagged outside "
         f"{BAND[0]}–{BAND[1]} when the group has enough positive labels. The promotion gate uses "
-        f"{', '.join(GATE_METRICS)} (recall among children who had an outcome).",
+        f"{', '.join(GATE_METRICS)} (recall among children who had an outcome). `calibration` is the mean",
+        "predicted probability over the observed rate of the group (1 = right on average).",
         "",
         to_markdown(fairness[fairness_cols]) if not fairness.empty else "(no audit columns)",
         "",

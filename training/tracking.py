@@ -257,7 +257,7 @@ def log_run(
         model_files = pyfunc.save_parts(result.parts, folder / "model")
         for name in (pyfunc.CARD, pyfunc.SPEC):
             model_files[name] = str(docs / name)
-        # pip_requirements pins what predict needs; the project's uv.lock would only add weight to every version.
+        # pip_requirements pins what predict needs; the uv.lock would only add weight to each version.
         with _environ(MLFLOW_LOG_UV_FILES="false", MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR="false"):
             info = _log_model(result, model_files, model_name)
         version = str(info.registered_model_version)

@@ -72,9 +72,13 @@ def train(
         model_name=settings.model_name,
         horizon_days=horizon,
         k=config.k,
-        params={"n_estimators": config.params.n_estimators, "num_leaves": config.params.num_leaves,
-                "max_depth": config.params.max_depth, "learning_rate": config.params.learning_rate,
-                "n_folds": config.n_folds},
+        params={
+            "n_estimators": config.params.n_estimators,
+            "num_leaves": config.params.num_leaves,
+            "max_depth": config.params.max_depth,
+            "learning_rate": config.params.learning_rate,
+            "n_folds": config.n_folds,
+        },
     )
     return Trained(result, run)
 
@@ -104,13 +108,26 @@ def retrain(
     frame = load_matrix(settings, truth_dir=truth_dir, say=say)
     trained = train(frame, settings, say=say)
     say(f"checking the gates for version {trained.run.version}")
-    promotion = promote(trained.run.version, accept, tracking_uri=settings.mlflow_tracking_uri,
-                        model_name=settings.model_name)
+    promotion = promote(
+        trained.run.version, accept, tracking_uri=settings.mlflow_tracking_uri, model_name=settings.model_name
+    )
     return Retrained(report, trained, promotion)
 
 
-SCORE_KEEP = ("child_key", "as_of", "village_code", "township_code", "sex", "ethnicity_code", "minority",
-              "has_disability", "age_group", "rule_flags", "label", "label_observable")
+SCORE_KEEP = (
+    "child_key",
+    "as_of",
+    "village_code",
+    "township_code",
+    "sex",
+    "ethnicity_code",
+    "minority",
+    "has_disability",
+    "age_group",
+    "rule_flags",
+    "label",
+    "label_observable",
+)
 
 
 def load_champion(settings: Any) -> tuple[Any, str]:

@@ -59,7 +59,7 @@ def call(fn: Callable[..., T], *args: Any) -> T:
         raise PageError(503, str(exc)) from None
 
 
-# --- session --------------------------------------------------------------------------------------------------
+# --- session
 def sign_in(request: Request, svc: Services, session: Session, username: str, password: str) -> schemas.Token:
     """The API's token endpoint (rate limit, password check, audit), for the login form."""
     form = OAuth2PasswordRequestForm(username=username, password=password)
@@ -76,7 +76,7 @@ def current_principal(request: Request, session: Session) -> Principal:
         raise NotSignedIn from None
 
 
-# --- lists ----------------------------------------------------------------------------------------------------
+# --- lists
 def visit_list(svc: Services, session: Session, who: Principal, township: str | None) -> schemas.VisitList:
     """The caller's whole list (audited by the API function as one read of the list)."""
     return call(api.visit_list, svc, session, who, None, None, township, FULL_LIST)
@@ -112,13 +112,15 @@ def townships_for(svc: Services, who: Principal) -> list[str]:
     return [t for (t,) in rows.fetchall() if t.startswith(who.prefix[:9])]
 
 
-# --- one child ------------------------------------------------------------------------------------------------
+# --- one child
 def child_panel(svc: Services, session: Session, who: Principal, child_key: str) -> schemas.ChildPanel:
     """The API's explanation panel: the access check, names for allowed roles and the audit row included."""
     return call(api.child_panel, svc, session, who, child_key, None)
 
 
-def list_row_for(session: Session, child_key: str, row_id: int | None, panel: schemas.ChildPanel) -> int | None:
+def list_row_for(
+    session: Session, child_key: str, row_id: int | None, panel: schemas.ChildPanel
+) -> int | None:
     """The list row a decision refers to: the one the caseworker came from, else the panel's latest."""
     if row_id is not None:
         row = session.get(VisitListRow, row_id)
@@ -156,8 +158,14 @@ def record_concern(
     call(api._open_child, svc, session, who, child_key, CONCERN_ACTION)
     if not asks_concern(who):
         raise PageError(403, "该角色不记录担忧程度")
-    audit.record(session, who, CONCERN_ACTION, "ok", child_key=child_key,
-                 detail=f"cycle {cycle.isoformat()} level {level}")  # fmt: skip
+    audit.record(
+        session,
+        who,
+        CONCERN_ACTION,
+        "ok",
+        child_key=child_key,
+        detail=f"cycle {cycle.isoformat()} level {level}",
+    )
 
 
 @dataclass(frozen=True)
@@ -172,7 +180,9 @@ class DecisionForm:
     corrects_id: int | None
 
 
-def record_decision(svc: Services, session: Session, who: Principal, form: DecisionForm) -> schemas.DecisionOut:
+def record_decision(
+    svc: Services, session: Session, who: Principal, form: DecisionForm
+) -> schemas.DecisionOut:
     """The API's decision endpoint (rules, access, audit) with the form's fields as its request body."""
     from pydantic import ValidationError
 
@@ -181,12 +191,19 @@ def record_decision(svc: Services, session: Session, who: Principal, form: Decis
         raise PageError(422, "名单行与儿童不符，请从走访清单重新打开")
     findings = None
     if form.child_seen or form.guardian_present or form.notes.strip():
-        findings = schemas.VisitFindings(child_seen=form.child_seen or None,
-                                         guardian_present=form.guardian_present or None,
-                                         notes=form.notes.strip() or None)  # fmt: skip
+        findings = schemas.VisitFindings(
+            child_seen=form.child_seen or None,
+            guardian_present=form.guardian_present or None,
+            notes=form.notes.strip() or None,
+        )
     try:
-        body = schemas.DecisionIn(list_row_id=form.list_row_id, action=form.action, reason=form.reason or None,
-                                  findings=findings, corrects_id=form.corrects_id)  # fmt: skip
+        body = schemas.DecisionIn(
+            list_row_id=form.list_row_id,
+            action=form.action,
+            reason=form.reason or None,
+            findings=findings,
+            corrects_id=form.corrects_id,
+        )
     except ValidationError as exc:
         raise PageError(422, "; ".join(e["msg"] for e in exc.errors())) from None
     return call(api.post_decision, svc, session, who, body)
@@ -202,7 +219,7 @@ def band_cutoffs(svc: Services) -> dict[str, float]:
         return {}
 
 
-# --- the list as the pages show it ----------------------------------------------------------------------------
+# --- the list as the pages show it
 @dataclass
 class ListPage:
     data: schemas.VisitList
@@ -218,7 +235,12 @@ class ListPage:
 
 
 def list_page(
-    svc: Services, session: Session, who: Principal, township: str | None, village: str | None, band: str | None
+    svc: Services,
+    session: Session,
+    who: Principal,
+    township: str | None,
+    village: str | None,
+    band: str | None,
 ) -> ListPage:
     """The caller's list with the page's filters. Directors and supervisors get their own village / township;
     the other roles choose a township (the API has no county-wide list)."""
@@ -237,13 +259,33 @@ def list_page(
     villages = sorted({r.village_code for r in data.rows})
     village = village if village in villages else None
     band = band if band in ("red", "orange", "yellow", "green") else None
-    rows = [r for r in data.rows if (village is None or r.village_code == village) and (band is None or r.band == band)]
+    rows = [
+        r
+        for r in data.rows
+        if (village is None or r.village_code == village) and (band is None or r.band == band)
+    ]
     counts = {b: sum(1 for r in data.rows if r.band == b) for b in ("red", "orange", "yellow", "green")}
-    return ListPage(data, rows, area_names(svc), villages, townships, township, village, band,
-                    latest_decisions(session, [r.list_row_id for r in rows]), counts)  # fmt: skip
+    return ListPage(
+        data,
+        rows,
+        area_names(svc),
+        villages,
+        townships,
+        township,
+        village,
+        band,
+        latest_decisions(session, [r.list_row_id for r in rows]),
+        counts,
+    )
 
 
 def record_export(session: Session, who: Principal, page: ListPage, kind: str) -> None:
     """A list leaving the system (spreadsheet, print) is its own audit row, besides the read of the list."""
-    audit.record(session, who, f"export_visit_list_{kind}", "ok", scope=page.data.scope,
-                 detail=f"list {page.data.list_id} rows {len(page.rows)}")  # fmt: skip
+    audit.record(
+        session,
+        who,
+        f"export_visit_list_{kind}",
+        "ok",
+        scope=page.data.scope,
+        detail=f"list {page.data.list_id} rows {len(page.rows)}",
+    )

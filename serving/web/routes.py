@@ -1,4 +1,4 @@
-"""The caseworker pages (中文): login, visit list (+ Excel and print), child panel, concern level, decision form.
+"""The caseworker pages (中文): login, visit list (+ Excel, print), child panel, concern level, decision.
 
 Handlers are thin: they read the form or query, call `serving.web.casework` (which calls the API's own
 functions, so access rules, names and the audit log follow one path) and render a template."""
@@ -27,13 +27,19 @@ HERE = Path(__file__).parent
 router = APIRouter(include_in_schema=False)
 CHILD_KEY = re.compile(schemas.CHILD_KEY_PATTERN)
 CODE12 = re.compile(r"^\d{12}$")
+FIRST_ROWS = 60  # rows a list page shows before "显示全部"
 
 
 @lru_cache
 def templates() -> Jinja2Templates:
     t = Jinja2Templates(directory=HERE / "templates")
-    t.env.globals.update(NOTE=views.NOTE, ROLE_ZH=ROLE_ZH, band_zh=views.band_zh, short_date=views.short_date,
-                         percentile_text=views.percentile_text)  # fmt: skip
+    t.env.globals.update(
+        NOTE=views.NOTE,
+        ROLE_ZH=ROLE_ZH,
+        band_zh=views.band_zh,
+        short_date=views.short_date,
+        percentile_text=views.percentile_text,
+    )
     return t
 
 
@@ -72,7 +78,7 @@ def _safe_next(target: str | None) -> str:
     return "/list"
 
 
-# --- login ----------------------------------------------------------------------------------------------------
+# --- login
 @router.get("/")
 def home() -> RedirectResponse:
     return RedirectResponse("/list", status_code=303)
@@ -95,12 +101,29 @@ def login(
     try:
         token = casework.sign_in(request, svc, session, username, password)
     except PageError as exc:
-        message = "账号或密码错误" if exc.status == 401 else "尝试次数过多，请稍后再试" if exc.status == 429 else exc.message
-        return render(request, "login.html", {"next": _safe_next(next), "error": message, "username": username},
-                      status=exc.status)  # fmt: skip
+        message = (
+            "账号或密码错误"
+            if exc.status == 401
+            else "尝试次数过多，请稍后再试"
+            if exc.status == 429
+            else exc.message
+        )
+        return render(
+            request,
+            "login.html",
+            {"next": _safe_next(next), "error": message, "username": username},
+            status=exc.status,
+        )
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(COOKIE, token.access_token, max_age=token.expires_in, httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https", path="/")  # fmt: skip
+    response.set_cookie(
+        COOKIE,
+        token.access_token,
+        max_age=token.expires_in,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
     return response
 
 
@@ -111,26 +134,46 @@ def logout() -> RedirectResponse:
     return response
 
 
-# --- visit list -----------------------------------------------------------------------------------------------
+# --- visit list
 def _list_context(page: casework.ListPage, who: Principal) -> dict:
-    return {"who": who, "page": page, "list": page.data, "rows": page.rows, "areas": page.areas,
-            "freshness": views.list_freshness, "legend": views.band_legend({})}  # fmt: skip
+    return {
+        "who": who,
+        "page": page,
+        "list": page.data,
+        "rows": page.rows,
+        "areas": page.areas,
+        "freshness": views.list_freshness,
+        "legend": views.band_legend({}),
+    }
 
 
 @router.get("/list", response_class=HTMLResponse)
 def visit_list(
-    request: Request, svc: Svc, session: Db, user: Who, township: Code = None, village: Code = None,
+    request: Request,
+    svc: Svc,
+    session: Db,
+    user: Who,
+    township: Code = None,
+    village: Code = None,
     band: Annotated[str | None, Query(max_length=8)] = None,
-) -> HTMLResponse:  # fmt: skip
+    show_all: Annotated[bool, Query(alias="all")] = False,
+) -> HTMLResponse:
     page = casework.list_page(svc, session, user, _code(township), _code(village), band)
-    return render(request, "list.html", _list_context(page, user))
+    # weak signal: the first rows come fast; the rest are one tap away (exports always hold every row)
+    shown = page.rows if show_all else page.rows[:FIRST_ROWS]
+    return render(request, "list.html", {**_list_context(page, user), "rows": shown})
 
 
 @router.get("/list/print", response_class=HTMLResponse)
 def visit_list_print(
-    request: Request, svc: Svc, session: Db, user: Who, township: Code = None, village: Code = None,
+    request: Request,
+    svc: Svc,
+    session: Db,
+    user: Who,
+    township: Code = None,
+    village: Code = None,
     band: Annotated[str | None, Query(max_length=8)] = None,
-) -> HTMLResponse:  # fmt: skip
+) -> HTMLResponse:
     page = casework.list_page(svc, session, user, _code(township), _code(village), band)
     casework.record_export(session, user, page, "print")
     return render(request, "print.html", {**_list_context(page, user), "printed_at": dt.datetime.now()})
@@ -138,9 +181,13 @@ def visit_list_print(
 
 @router.get("/list.xlsx")
 def visit_list_xlsx(
-    svc: Svc, session: Db, user: Who, township: Code = None, village: Code = None,
+    svc: Svc,
+    session: Db,
+    user: Who,
+    township: Code = None,
+    village: Code = None,
     band: Annotated[str | None, Query(max_length=8)] = None,
-) -> Response:  # fmt: skip
+) -> Response:
     from serving.web.export import workbook
 
     page = casework.list_page(svc, session, user, _code(township), _code(village), band)
@@ -149,72 +196,128 @@ def visit_list_xlsx(
     return Response(
         workbook(page, user.sees_names),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
-                 "Cache-Control": "no-store"},
-    )  # fmt: skip
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
+            "Cache-Control": "no-store",
+        },
+    )
 
 
-# --- one child ------------------------------------------------------------------------------------------------
+# --- one child
+def _concern_first(
+    request: Request,
+    svc: Services,
+    session: Session,
+    user: Principal,
+    panel: schemas.ChildPanel,
+    row_id: int | None,
+) -> tuple[str | None, HTMLResponse | None]:
+    """The caller's concern level this cycle, or the page asking for it when it is still to be given: the
+    caseworker's own judgement comes first, so the score cannot anchor it."""
+    cycle = casework.cycle_of(panel)
+    concern = casework.prior_concern(session, user, panel.child_key, cycle)
+    if concern is None and casework.asks_concern(user) and panel.score is not None:
+        context = {
+            "who": user,
+            "panel": panel,
+            "row_id": row_id,
+            "cycle": cycle,
+            "concern_zh": casework.CONCERN_ZH,
+            "areas": casework.area_names(svc),
+        }
+        return None, render(request, "concern.html", context)
+    return concern, None
+
+
 @router.get("/children/{child_key}", response_class=HTMLResponse)
 def child_page(
-    request: Request, svc: Svc, session: Db, user: Who, child_key: str,
+    request: Request,
+    svc: Svc,
+    session: Db,
+    user: Who,
+    child_key: str,
     row: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     saved: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-) -> HTMLResponse:  # fmt: skip
+) -> HTMLResponse:
     panel = casework.child_panel(svc, session, user, _child(child_key))
     row_id = casework.list_row_for(session, child_key, row, panel)
-    cycle = casework.cycle_of(panel)
-    concern = casework.prior_concern(session, user, child_key, cycle)
-    context = {"who": user, "panel": panel, "row_id": row_id, "cycle": cycle, "concern": concern,
-               "concern_zh": casework.CONCERN_ZH, "areas": casework.area_names(svc)}  # fmt: skip
-    if concern is None and casework.asks_concern(user) and panel.score is not None:
-        # the caseworker's own judgement first, so the score cannot anchor it
-        return render(request, "concern.html", context)
-    context.update(
-        saved=saved,
-        bars=views.reason_bars(panel.reasons),
-        legend=views.band_legend(casework.band_cutoffs(svc)),
-        freshness=views.freshness_rows(panel.data_freshness, panel.as_of),
-        timeline=views.visit_timeline(panel.recent_visits, panel.as_of),
-        visits=views.visit_rows(panel.recent_visits),
-        attendance=views.attendance_bars(panel.attendance),
-        spark=views.score_sparkline(panel.score_history),
-        profile=views.profile_rows(panel.profile),
-        can_decide=casework.asks_concern(user),
-    )
+    concern, ask = _concern_first(request, svc, session, user, panel, row_id)
+    if ask is not None:
+        return ask
+    context = {
+        "who": user,
+        "panel": panel,
+        "row_id": row_id,
+        "concern": concern,
+        "concern_zh": casework.CONCERN_ZH,
+        "areas": casework.area_names(svc),
+        "saved": saved,
+        "bars": views.reason_bars(panel.reasons),
+        "legend": views.band_legend(casework.band_cutoffs(svc)),
+        "freshness": views.freshness_rows(panel.data_freshness, panel.as_of),
+        "timeline": views.visit_timeline(panel.recent_visits, panel.as_of),
+        "visits": views.visit_rows(panel.recent_visits),
+        "attendance": views.attendance_bars(panel.attendance),
+        "spark": views.score_sparkline(panel.score_history),
+        "profile": views.profile_rows(panel.profile),
+        "can_decide": casework.asks_concern(user),
+    }
     return render(request, "child.html", context)
 
 
 @router.post("/children/{child_key}/concern")
 def concern(
-    svc: Svc, session: Db, user: Who, child_key: str,
-    level: Annotated[str, Form(max_length=16)], cycle: Annotated[dt.date, Form()],
+    svc: Svc,
+    session: Db,
+    user: Who,
+    child_key: str,
+    level: Annotated[str, Form(max_length=16)],
+    cycle: Annotated[dt.date, Form()],
     row: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
-) -> RedirectResponse:  # fmt: skip
+) -> RedirectResponse:
     casework.record_concern(svc, session, user, _child(child_key), cycle, level)
     return RedirectResponse(f"/children/{child_key}" + (f"?row={row}" if row else ""), status_code=303)
 
 
-def _decision_context(svc: Services, session: Session, user: Principal, child_key: str, row: int | None,
-                      corrects: int | None) -> dict:  # fmt: skip
+def _decision_context(
+    svc: Services, session: Session, user: Principal, child_key: str, row: int | None, corrects: int | None
+) -> dict:
     panel = casework.child_panel(svc, session, user, _child(child_key))
-    return {"who": user, "panel": panel, "row_id": casework.list_row_for(session, child_key, row, panel),
-            "corrects": corrects, "actions": views.ACTIONS, "action_help": views.ACTION_HELP,
-            "areas": casework.area_names(svc), "error": None, "form": {}}  # fmt: skip
+    return {
+        "who": user,
+        "panel": panel,
+        "row_id": casework.list_row_for(session, child_key, row, panel),
+        "corrects": corrects,
+        "actions": views.ACTIONS,
+        "action_help": views.ACTION_HELP,
+        "areas": casework.area_names(svc),
+        "error": None,
+        "form": {},
+    }
 
 
 @router.get("/children/{child_key}/decide", response_class=HTMLResponse)
 def decision_page(
-    request: Request, svc: Svc, session: Db, user: Who, child_key: str,
+    request: Request,
+    svc: Svc,
+    session: Db,
+    user: Who,
+    child_key: str,
     row: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     corrects: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-) -> HTMLResponse:  # fmt: skip
-    return render(request, "decide.html", _decision_context(svc, session, user, child_key, row, corrects))
+) -> HTMLResponse:
+    context = _decision_context(svc, session, user, child_key, row, corrects)
+    _, ask = _concern_first(request, svc, session, user, context["panel"], context["row_id"])
+    return ask or render(request, "decide.html", context)
 
 
 @router.post("/children/{child_key}/decide", response_class=HTMLResponse)
 def decide(
-    request: Request, svc: Svc, session: Db, user: Who, child_key: str,
+    request: Request,
+    svc: Svc,
+    session: Db,
+    user: Who,
+    child_key: str,
     list_row_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
     action: Annotated[str, Form(max_length=32)],
     reason: Annotated[str, Form(max_length=2000)] = "",
@@ -222,8 +325,10 @@ def decide(
     child_seen: Annotated[bool, Form()] = False,
     guardian_present: Annotated[bool, Form()] = False,
     corrects_id: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
-) -> Response:  # fmt: skip
-    form = casework.DecisionForm(_child(child_key), list_row_id, action, reason, child_seen, guardian_present, notes, corrects_id)
+) -> Response:
+    form = casework.DecisionForm(
+        _child(child_key), list_row_id, action, reason, child_seen, guardian_present, notes, corrects_id
+    )
     try:
         decision = casework.record_decision(svc, session, user, form)
     except PageError as exc:
@@ -232,11 +337,12 @@ def decide(
         context = _decision_context(svc, session, user, child_key, list_row_id, corrects_id)
         context.update(error=exc.message, form=form.__dict__)
         return render(request, "decide.html", context, status=422)
-    return RedirectResponse(f"/children/{decision.child_key}?row={list_row_id}&saved={decision.id}#decisions",
-                            status_code=303)  # fmt: skip
+    return RedirectResponse(
+        f"/children/{decision.child_key}?row={list_row_id}&saved={decision.id}#decisions", status_code=303
+    )
 
 
-# --- errors ---------------------------------------------------------------------------------------------------
+# --- errors
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, _exc: NotSignedIn) -> RedirectResponse:
@@ -246,5 +352,9 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(PageError)
     async def page_error(request: Request, exc: PageError) -> HTMLResponse:
         title = {403: "无权查看", 404: "未找到", 422: "无法处理", 503: "暂时不可用"}.get(exc.status, "出错了")
-        return render(request, "error.html", {"title": title, "message": exc.message, "status": exc.status},
-                      status=exc.status)  # fmt: skip
+        return render(
+            request,
+            "error.html",
+            {"title": title, "message": exc.message, "status": exc.status},
+            status=exc.status,
+        )

@@ -1,5 +1,5 @@
-"""Presentation for the pages: plain functions from the API's schemas to what a template draws (Chinese labels,
-bar widths, chart coordinates). No I/O here."""
+"""Presentation for the pages: plain functions from the API's schemas to what a template draws (Chinese
+labels, bar widths, chart coordinates). No I/O here."""
 
 from __future__ import annotations
 
@@ -29,9 +29,15 @@ BAND_MEANING = {
     "yellow": "需要留意",
     "green": "暂无突出风险信号",
 }
-# A feed whose latest record for the child is older than this is marked stale (attendance arrives weekly,
-# visits at least quarterly for left-behind children).
-STALE_DAYS = 60
+# How old a feed's latest record may be before the panel marks it stale, per feed that is expected to keep
+# arriving (attendance in weekly batches, visits at least quarterly, the registry re-checked yearly). Event
+# feeds (incidents, cases, benefits, …) are not judged: having no record there is normal.
+STALE_AFTER_DAYS = {
+    "school_attendance": 30,
+    "visit_logs": 90,
+    "parent_contact_log": 120,
+    "children_registry": 400,
+}
 ACTIONS = [(a.value, ACTION_ZH[a]) for a in Action]
 ACTION_HELP = {
     Action.schedule_visit.value: "列入本轮走访计划",
@@ -78,8 +84,13 @@ def reason_bars(reasons: list[schemas.Reason]) -> list[Bar]:
     """Reasons as bars: red when the indicator raises the score, green when it lowers it."""
     widest = max((abs(r.contribution) for r in reasons), default=0.0) or 1.0
     return [
-        Bar(r.text_zh, r.family_zh or "", r.contribution > 0, round(100 * abs(r.contribution) / widest, 1),
-            r.contribution)  # fmt: skip
+        Bar(
+            r.text_zh,
+            r.family_zh or "",
+            r.contribution > 0,
+            round(100 * abs(r.contribution) / widest, 1),
+            r.contribution,
+        )
         for r in reasons
     ]
 
@@ -108,27 +119,35 @@ class Freshness:
     title: str
     child: str
     feed_latest: str
-    stale: bool
+    stale: bool  # the child's latest record is older than the feed's limit, or missing
+    feed_stale: bool  # the whole feed has stopped arriving (its latest record is older than the limit)
     age_days: int | None
 
 
 def freshness_rows(freshness: dict[str, dict[str, str | None]], as_of: dt.date) -> list[Freshness]:
-    """Per feed: the child's latest record and the feed's, marked stale when the child's is old or missing."""
+    """Per feed: the child's latest record and the feed's, judged stale for feeds expected to keep coming."""
     out = []
     for feed, dates in freshness.items():
-        child = _date(dates.get("child"))
+        child, latest = _date(dates.get("child")), _date(dates.get("feed"))
         age = (as_of - child).days if child else None
-        out.append(Freshness(feed, FEEDS[feed].title if feed in FEEDS else feed, short_date(child),
-                             short_date(dates.get("feed")), age is None or age > STALE_DAYS, age))  # fmt: skip
+        limit = STALE_AFTER_DAYS.get(feed)
+        stale = limit is not None and (age is None or age > limit)
+        feed_stale = limit is not None and (latest is None or (as_of - latest).days > limit)
+        title = FEEDS[feed].title if feed in FEEDS else feed
+        out.append(Freshness(feed, title, short_date(child), short_date(latest), stale, feed_stale, age))
     return out
 
 
-def list_freshness(freshness: dict[str, str | None]) -> str:
-    """One line for a list row: how recent the child's visit and attendance records are."""
+def list_freshness(freshness: dict[str, str | None], as_of: dt.date) -> str:
+    """One line for a list row: how recent the child's visit and attendance records are (过旧 when stale)."""
     parts = []
     for feed, label in (("visit_logs", "走访"), ("school_attendance", "出勤")):
         day = _date(freshness.get(feed))
-        parts.append(f"{label}截至{day.month}月{day.day}日" if day else f"{label}无记录")
+        if day is None:
+            parts.append(f"{label}无记录")
+            continue
+        old = (as_of - day).days > STALE_AFTER_DAYS[feed]
+        parts.append(f"{label}截至{day.month}月{day.day}日" + ("（过旧）" if old else ""))
     return "，".join(parts)
 
 
@@ -155,17 +174,32 @@ def visit_rows(visits: list[dict[str, Any]]) -> list[dict[str, str]]:
     out = []
     for v in visits:
         seen = v.get("child_seen")
-        out.append({
-            "date": short_date(v.get("visit_date")),
-            "who": WORKER_ROLE.get(v.get("worker_role") or "", v.get("worker_role") or ""),
-            "how": " ".join(x for x in (VISIT_TYPE.get(v.get("visit_type") or "", ""),
-                                         VISIT_MODE.get(v.get("mode") or "", "")) if x),
-            "seen": "见到儿童" if seen else ("未见到儿童" if seen is False else ""),
-            "mood": MOOD.get(v.get("child_mood") or "", ""),
-            "concern": "、".join(x for x, flag in (("安全隐患", v.get("hazards")), ("伤痕", v.get("signs_of_injury")),
-                                                 ("疏于照料", v.get("signs_of_neglect"))) if flag),
-            "next_due": short_date(v.get("next_visit_due")) if v.get("next_visit_due") else "",
-        })  # fmt: skip
+        out.append(
+            {
+                "date": short_date(v.get("visit_date")),
+                "who": WORKER_ROLE.get(v.get("worker_role") or "", v.get("worker_role") or ""),
+                "how": " ".join(
+                    x
+                    for x in (
+                        VISIT_TYPE.get(v.get("visit_type") or "", ""),
+                        VISIT_MODE.get(v.get("mode") or "", ""),
+                    )
+                    if x
+                ),
+                "seen": "见到儿童" if seen else ("未见到儿童" if seen is False else ""),
+                "mood": MOOD.get(v.get("child_mood") or "", ""),
+                "concern": "、".join(
+                    x
+                    for x, flag in (
+                        ("安全隐患", v.get("hazards")),
+                        ("伤痕", v.get("signs_of_injury")),
+                        ("疏于照料", v.get("signs_of_neglect")),
+                    )
+                    if flag
+                ),
+                "next_due": short_date(v.get("next_visit_due")) if v.get("next_visit_due") else "",
+            }
+        )
     return out
 
 
@@ -183,9 +217,13 @@ def attendance_bars(attendance: dict[str, Any]) -> dict[str, list[Segment]]:
     for window in ("days_30", "days_90"):
         counts = {k: int(v) for k, v in (attendance.get(window) or {}).items() if v}
         total = sum(counts.values()) or 1
-        order = [s for s in ATTENDANCE_STATUS if s in counts] + [s for s in counts if s not in ATTENDANCE_STATUS]
-        out[window] = [Segment(s, ATTENDANCE_STATUS.get(s, s), counts[s], round(100 * counts[s] / total, 1))
-                       for s in order]  # fmt: skip
+        order = [s for s in ATTENDANCE_STATUS if s in counts] + [
+            s for s in counts if s not in ATTENDANCE_STATUS
+        ]
+        out[window] = [
+            Segment(s, ATTENDANCE_STATUS.get(s, s), counts[s], round(100 * counts[s] / total, 1))
+            for s in order
+        ]
     return out
 
 
@@ -206,7 +244,9 @@ def profile_rows(profile: dict[str, Any] | None) -> list[tuple[str, str]]:
     if profile.get("lbc_type"):
         rows.append(("类别", LBC_TYPE.get(profile["lbc_type"], profile["lbc_type"])))
     if profile.get("guardianship_type"):
-        rows.append(("监护方式", GUARDIANSHIP_TYPE.get(profile["guardianship_type"], profile["guardianship_type"])))
+        rows.append(
+            ("监护方式", GUARDIANSHIP_TYPE.get(profile["guardianship_type"], profile["guardianship_type"]))
+        )
     if profile.get("snapshot_date"):
         rows.append(("档案日期", short_date(profile["snapshot_date"])))
     return rows

@@ -9,9 +9,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from factories import WarehouseFactory, ck  # noqa: E402
+from factories import WarehouseFactory, ck
 
-from features.pipeline import build_matrix  # noqa: E402
+from features.pipeline import build_matrix
 
 
 def row_of(matrix: pd.DataFrame, child: int, as_of: str) -> pd.Series:

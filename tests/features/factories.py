@@ -95,26 +95,44 @@ def visit_row(child: int = 1, day: str = "2024-05-01", **over: Any) -> dict[str,
     return row | over
 
 
-def attendance_rows(child: int, statuses: str, start: str, recorded_at: str | None = None) -> list[dict[str, Any]]:
+def attendance_rows(
+    child: int, statuses: str, start: str, recorded_at: str | None = None
+) -> list[dict[str, Any]]:
     """One row per character of `statuses` on consecutive days from `start`: P present, U unexcused,
     E excused, H holiday. Recorded on `recorded_at` or the day itself."""
     code = {"P": "present", "U": "absent_unexcused", "E": "absent_excused", "H": "holiday"}
     rows = []
     for i, s in enumerate(statuses):
         day = T(start) + pd.Timedelta(days=i)
-        rows.append({
-            "child_key": ck(child), "school_id": "S1", "date": day, "status": code[s], "term_id": "2024S",
-            "recorded_at": T(recorded_at) if recorded_at else day, "source_system": "school_xueji",
-        })
+        rows.append(
+            {
+                "child_key": ck(child),
+                "school_id": "S1",
+                "date": day,
+                "status": code[s],
+                "term_id": "2024S",
+                "recorded_at": T(recorded_at) if recorded_at else day,
+                "source_system": "school_xueji",
+            }
+        )
     return rows
 
 
-def school_event_row(child: int = 1, day: str = "2024-05-01", event_type: str = "dropout_flag",
-                     **over: Any) -> dict[str, Any]:
+def school_event_row(
+    child: int = 1, day: str = "2024-05-01", event_type: str = "dropout_flag", **over: Any
+) -> dict[str, Any]:
     row = {
-        "event_id": f"E{child}-{day}-{event_type}", "child_key": ck(child), "school_id": "S1",
-        "event_date": T(day), "event_type": event_type, "screening_instrument": None, "screening_score": None,
-        "screening_positive": None, "teacher_concern": "", "recorded_at": T(day), "source_system": "school_xueji",
+        "event_id": f"E{child}-{day}-{event_type}",
+        "child_key": ck(child),
+        "school_id": "S1",
+        "event_date": T(day),
+        "event_type": event_type,
+        "screening_instrument": None,
+        "screening_score": None,
+        "screening_positive": None,
+        "teacher_concern": "",
+        "recorded_at": T(day),
+        "source_system": "school_xueji",
     }
     return row | over
 
@@ -122,12 +140,25 @@ def school_event_row(child: int = 1, day: str = "2024-05-01", event_type: str = 
 def member_row(child: int = 1, person: int = 10, **over: Any) -> dict[str, Any]:
     """A grandmother born 1960, primary caregiver living with the child, capable."""
     row = {
-        "person_key": pk(person), "child_key": ck(child), "id_hash": None, "phone_hash": None,
-        "relation": "paternal_grandmother", "birth_year": 1960, "alive": True, "lives_with_child": True,
-        "is_primary_caregiver": True, "is_entrusted_guardian": True, "education_level": "primary",
-        "health_status": "good", "disability_grade": None, "guardian_capacity": "capable",
-        "incapacity_reason": None, "contactable": True, "valid_from": T("2023-01-01"),
-        "recorded_at": T("2023-01-02"), "source_system": "mca_lbc_system",
+        "person_key": pk(person),
+        "child_key": ck(child),
+        "id_hash": None,
+        "phone_hash": None,
+        "relation": "paternal_grandmother",
+        "birth_year": 1960,
+        "alive": True,
+        "lives_with_child": True,
+        "is_primary_caregiver": True,
+        "is_entrusted_guardian": True,
+        "education_level": "primary",
+        "health_status": "good",
+        "disability_grade": None,
+        "guardian_capacity": "capable",
+        "incapacity_reason": None,
+        "contactable": True,
+        "valid_from": T("2023-01-01"),
+        "recorded_at": T("2023-01-02"),
+        "source_system": "mca_lbc_system",
     }
     return row | over
 
@@ -135,57 +166,104 @@ def member_row(child: int = 1, person: int = 10, **over: Any) -> dict[str, Any]:
 def episode_row(child: int = 1, person: int = 20, episode: str = "EP1", **over: Any) -> dict[str, Any]:
     """A parent who left on 2023-02-10 to work in another province and is still away."""
     row = {
-        "episode_id": episode, "person_key": pk(person), "child_key": ck(child),
-        "depart_date": T("2023-02-10"), "return_date": None, "work_province_code": "44",
-        "work_city_code": "4403", "cross_province": True, "abroad": False, "sector": "manufacturing",
-        "expected_return": "spring_festival", "lost_contact_since": None, "recorded_at": T("2023-02-15"),
+        "episode_id": episode,
+        "person_key": pk(person),
+        "child_key": ck(child),
+        "depart_date": T("2023-02-10"),
+        "return_date": None,
+        "work_province_code": "44",
+        "work_city_code": "4403",
+        "cross_province": True,
+        "abroad": False,
+        "sector": "manufacturing",
+        "expected_return": "spring_festival",
+        "lost_contact_since": None,
+        "recorded_at": T("2023-02-15"),
         "source_system": "mca_lbc_system",
     }
     return row | over
 
 
-def contact_row(child: int = 1, day: str = "2024-05-20", channel: str = "video_call", **over: Any) -> dict[str, Any]:
+def contact_row(
+    child: int = 1, day: str = "2024-05-20", channel: str = "video_call", **over: Any
+) -> dict[str, Any]:
     row = {
-        "contact_id": f"K{child}-{day}-{channel}", "child_key": ck(child), "parent_key": pk(20),
-        "contact_time": T(day), "channel": channel, "duration_min": 5.0, "initiated_by": "parent",
-        "source": "visit_self_report", "recorded_at": T(day), "source_system": "village_visit_app",
+        "contact_id": f"K{child}-{day}-{channel}",
+        "child_key": ck(child),
+        "parent_key": pk(20),
+        "contact_time": T(day),
+        "channel": channel,
+        "duration_min": 5.0,
+        "initiated_by": "parent",
+        "source": "visit_self_report",
+        "recorded_at": T(day),
+        "source_system": "village_visit_app",
     }
     return row | over
 
 
-def incident_row(child: int = 1, day: str = "2024-05-01", incident_type: str = "injury", **over: Any) -> dict[str, Any]:
+def incident_row(
+    child: int = 1, day: str = "2024-05-01", incident_type: str = "injury", **over: Any
+) -> dict[str, Any]:
     row = {
-        "incident_id": f"I{child}-{day}-{incident_type}", "child_key": ck(child), "incident_type": incident_type,
-        "event_time": T(day), "report_time": T(day), "reporter_type": "school", "mandatory_report": False,
-        "trigger_2016": None, "trigger_2020": None, "injury_mechanism": None, "severity": "medical_visit",
-        "location": "home", "emergency_disposition": None, "verified": "substantiated", "case_id": None,
-        "recorded_at": T(day), "source_system": "police",
+        "incident_id": f"I{child}-{day}-{incident_type}",
+        "child_key": ck(child),
+        "incident_type": incident_type,
+        "event_time": T(day),
+        "report_time": T(day),
+        "reporter_type": "school",
+        "mandatory_report": False,
+        "trigger_2016": None,
+        "trigger_2020": None,
+        "injury_mechanism": None,
+        "severity": "medical_visit",
+        "location": "home",
+        "emergency_disposition": None,
+        "verified": "substantiated",
+        "case_id": None,
+        "recorded_at": T(day),
+        "source_system": "police",
     }
     return row | over
 
 
 def benefit_row(child: int = 1, program: str = "dibao", **over: Any) -> dict[str, Any]:
     row = {
-        "benefit_id": f"B{child}-{program}", "child_key": ck(child), "program": program, "status": "active",
-        "start_date": T("2023-06-01"), "end_date": None, "monthly_amount_cny": 500.0,
-        "recorded_at": T("2023-06-05"), "source_system": "dibao_system",
+        "benefit_id": f"B{child}-{program}",
+        "child_key": ck(child),
+        "program": program,
+        "status": "active",
+        "start_date": T("2023-06-01"),
+        "end_date": None,
+        "monthly_amount_cny": 500.0,
+        "recorded_at": T("2023-06-05"),
+        "source_system": "dibao_system",
     }
     return row | over
 
 
-def calendar_rows(start: str, end: str, terms: list[tuple[str, str, str]],
-                  holidays: list[tuple[str, str, str]] = (), spring: tuple[str, str] | None = None) -> list[dict]:
+def calendar_rows(
+    start: str,
+    end: str,
+    terms: list[tuple[str, str, str]],
+    holidays: list[tuple[str, str, str]] = (),
+    spring: tuple[str, str] | None = None,
+) -> list[dict]:
     """Every day from start to end; school days inside the given terms (id, first, last) on weekdays;
     holidays (type, first, last); a Spring Festival window (first, last)."""
     rows = []
     for day in pd.date_range(start, end, freq="D"):
         term = next((tid for tid, a, b in terms if T(a) <= day <= T(b)), None)
         hol = next((h for h, a, b in holidays if T(a) <= day <= T(b)), None)
-        rows.append({
-            "date": day, "is_school_day": term is not None and hol is None and day.dayofweek < 5,
-            "term_id": term, "holiday_type": hol,
-            "spring_festival_window": bool(spring and T(spring[0]) <= day <= T(spring[1])),
-        })
+        rows.append(
+            {
+                "date": day,
+                "is_school_day": term is not None and hol is None and day.dayofweek < 5,
+                "term_id": term,
+                "holiday_type": hol,
+                "spring_festival_window": bool(spring and T(spring[0]) <= day <= T(spring[1])),
+            }
+        )
     return rows
 
 

@@ -15,12 +15,30 @@ def test_monthly_run_writes_a_parquet_per_contract_and_prints_missingness(tmp_pa
     wh = county().build(tmp_path / "wh.duckdb")
     out = tmp_path / "m.parquet"
     result = CliRunner().invoke(
-        app, ["features", "--monthly", "2024-01-15", "2024-06-30", "--as-of", "2024-06-10", "--warehouse", str(wh),
-              "--out", str(out)],
+        app,
+        [
+            "features",
+            "--monthly",
+            "2024-01-15",
+            "2024-06-30",
+            "--as-of",
+            "2024-06-10",
+            "--warehouse",
+            str(wh),
+            "--out",
+            str(out),
+        ],
     )
     assert result.exit_code == 0, result.output
     df = pd.read_parquet(out)
-    assert sorted(df.as_of.dt.strftime("%m-%d").unique()) == ["02-01", "03-01", "04-01", "05-01", "06-01", "06-10"]
+    assert sorted(df.as_of.dt.strftime("%m-%d").unique()) == [
+        "02-01",
+        "03-01",
+        "04-01",
+        "05-01",
+        "06-01",
+        "06-10",
+    ]
     assert "距上次走访天数" in result.output and "缺失率" in result.output
 
 

@@ -9,17 +9,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import row_of
-from factories import ck
+from factories import WarehouseFactory, attendance_rows, ck, registry_row
 from scenario import DATES, county
 
 from features.pipeline import build_matrix
 from features.spec import load_spec
 
 
-@pytest.fixture(scope="module")
-def m(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+@pytest.fixture(scope="module", params=[False, True], ids=["window-join", "prefix-sums"])
+def m(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    """The matrix by both ways of computing windowed counts: they must agree with the hand-worked answers."""
     path = county().build(Path(tmp_path_factory.mktemp("county")) / "wh.duckdb")
-    return build_matrix(path, DATES)
+    return build_matrix(path, DATES, prefix_sums=request.param)
 
 
 def nan(x: float) -> bool:
@@ -35,9 +36,12 @@ def test_every_spec_indicator_is_tested_here() -> None:
 # ---- cohort ------------------------------------------------------------------------------------------------
 
 
-def test_cohort_holds_narrow_left_behind_and_kunjing_children_under_16_by_latest_snapshot(m: pd.DataFrame) -> None:
+def test_cohort_holds_narrow_left_behind_and_kunjing_children_under_16_by_latest_snapshot(
+    m: pd.DataFrame,
+) -> None:
     at = {d: set(m[m.as_of == pd.Timestamp(d)].child_key) for d in DATES}
-    # 4 turns 16 on 2024-05-30; 5 is neither; 6 exited; 7 registered 2024-06-05; 8 no longer left-behind in April
+    # 4 turns 16 on 2024-05-30; 5 is neither; 6 exited; 7 registered 2024-06-05;
+    # 8 no longer left-behind in April
     assert at["2024-01-20"] == {ck(1), ck(2), ck(3), ck(4), ck(8)}
     assert at["2024-06-01"] == {ck(1), ck(2), ck(3)}
     assert at["2024-06-10"] == {ck(1), ck(2), ck(3), ck(7)}
@@ -45,7 +49,13 @@ def test_cohort_holds_narrow_left_behind_and_kunjing_children_under_16_by_latest
 
 def test_audit_columns_come_from_the_registry(m: pd.DataFrame) -> None:
     r = row_of(m, 2, "2024-06-01")
-    assert (r.sex, r.ethnicity_code, bool(r.minority), bool(r.has_disability), r.age_group) == ("M", "03", True, True, "12-15")
+    assert (r.sex, r.ethnicity_code, bool(r.minority), bool(r.has_disability), r.age_group) == (
+        "M",
+        "03",
+        True,
+        True,
+        "12-15",
+    )
     assert (r.village_code, r.township_code) == ("530102001001", "530102001000")
 
 
@@ -78,7 +88,9 @@ def test_shares_of_visits_with_concerns(m: pd.DataFrame) -> None:
     assert nan(row_of(m, 2, "2024-06-01")["share_visits_hazard_365d"])
 
 
-def test_latest_rating_and_living_conditions_come_from_the_latest_visit_that_recorded_them(m: pd.DataFrame) -> None:
+def test_latest_rating_and_living_conditions_come_from_the_latest_visit_that_recorded_them(
+    m: pd.DataFrame,
+) -> None:
     r = row_of(m, 1, "2024-06-01")
     assert r["last_carer_rating"] == 2  # 04-01: 差
     assert r["last_living_conditions"] == 2  # 04-01 left it blank: 01-10's value
@@ -106,14 +118,29 @@ def test_unexcused_absences_in_the_last_30_days_skip_holidays(m: pd.DataFrame) -
 
 def test_unexcused_rate_90_days_and_change_against_the_90_days_before(m: pd.DataFrame) -> None:
     r = row_of(m, 1, "2024-06-01")
-    # [03-03, 06-01): March 8 P, April UUPUP, May 4 U in 28 -> 7 / 41; before: Jan PPPU + 03-01 U, 03-02 P -> 2 / 6
+    # [03-03, 06-01): March 8 P, April UUPUP, May 4 U in 28 -> 7 / 41
+    # the 90 days before: Jan PPPU + 03-01 U, 03-02 P -> 2 / 6
     assert r["unexcused_absence_rate_90d"] == pytest.approx(7 / 41)
     assert r["unexcused_rate_change_90d"] == pytest.approx(7 / 41 - 2 / 6)
 
 
-def test_longest_unexcused_streak_skips_holidays_and_breaks_on_presence(m: pd.DataFrame) -> None:
-    assert row_of(m, 1, "2024-06-01")["longest_unexcused_streak_90d"] == 3  # UUU in May
-    assert row_of(m, 1, "2024-01-20")["longest_unexcused_streak_90d"] == 1
+def test_longest_unexcused_streak_counts_consecutive_calendar_school_days(m: pd.DataFrame) -> None:
+    # May: U on Thu 05-02 and Fri 05-03; the Saturday record is no school day; Mon 05-06 has no U -> 2
+    assert row_of(m, 1, "2024-06-01")["longest_unexcused_streak_90d"] == 2
+    assert row_of(m, 1, "2024-01-20")["longest_unexcused_streak_90d"] == 0  # its only U fell on a Saturday
+
+
+def test_longest_streak_spans_a_weekend_without_a_calendar(tmp_path: Path) -> None:
+    f = WarehouseFactory().add("children_registry", registry_row(1), registry_row(2))
+    # Fri 2024-05-03 U, Sat/Sun P (not school days), Mon U, Tue U, Wed P, Thu U
+    f.add(
+        "school_attendance",
+        attendance_rows(1, "UPPUUPU", "2024-05-03"),
+        attendance_rows(2, "PP", "2024-05-03"),
+    )
+    m = build_matrix(f.build(tmp_path / "wh.duckdb"), ["2024-06-01"])
+    assert row_of(m, 1, "2024-06-01")["longest_unexcused_streak_90d"] == 3
+    assert row_of(m, 2, "2024-06-01")["longest_unexcused_streak_90d"] == 0  # at school, no U
 
 
 def test_no_attendance_records_is_unknown_not_zero(m: pd.DataFrame) -> None:
@@ -123,7 +150,9 @@ def test_no_attendance_records_is_unknown_not_zero(m: pd.DataFrame) -> None:
 
 
 def test_post_holiday_rate_uses_the_first_14_days_of_each_term(m: pd.DataFrame) -> None:
-    assert row_of(m, 1, "2024-06-01")["post_holiday_unexcused_rate_365d"] == pytest.approx(1 / 10)  # 03-01..03-10
+    assert row_of(m, 1, "2024-06-01")["post_holiday_unexcused_rate_365d"] == pytest.approx(
+        1 / 10
+    )  # 03-01..03-10
 
 
 def test_school_events_dropout_screening_and_teacher_concerns(m: pd.DataFrame) -> None:
@@ -186,7 +215,12 @@ def test_lost_contact_counts_only_after_six_months(m: pd.DataFrame) -> None:
 
 def test_child_age_grade_boarding_disability_and_illness(m: pd.DataFrame) -> None:
     two = row_of(m, 2, "2024-06-01")  # born 2009-06-15: still 14 on 06-01
-    assert (two["age_years"], two["boarding"], two["disability_severity"], two["serious_illness"]) == (14, 1, 3, 1)
+    assert (two["age_years"], two["boarding"], two["disability_severity"], two["serious_illness"]) == (
+        14,
+        1,
+        3,
+        1,
+    )
     one = row_of(m, 1, "2024-06-01")
     assert (one["age_years"], one["grade_level"], one["disability_severity"]) == (10, 4, 0)
 

@@ -68,16 +68,27 @@ def test_a_longer_horizon_reaches_later_outcomes(tmp_path: Path) -> None:
 
 def test_truth_gives_true_label_and_hidden_risk_by_pseudonymous_key(tmp_path: Path) -> None:
     secret = get_settings().pseudonym_secret.get_secret_value()
-    f = WarehouseFactory().add("children_registry", registry_row(child_key=child_key("SRC-1", secret)),
-                               registry_row(child_key=child_key("SRC-2", secret)))
+    f = WarehouseFactory().add(
+        "children_registry",
+        registry_row(child_key=child_key("SRC-1", secret)),
+        registry_row(child_key=child_key("SRC-2", secret)),
+    )
     truth = tmp_path / "truth"
     truth.mkdir()
-    pd.DataFrame({"outcome_id": ["O1", "O2"], "child_id": ["SRC-1", "SRC-2"], "outcome_type": ["neglect"] * 2,
-                  "event_time": [T("2024-04-01"), T("2024-09-01")], "detected": [False, True],
-                  "detected_at": [None, T("2024-09-02")], "incident_id": [None, "I2"]}
-                 ).to_parquet(truth / "outcomes.parquet")
-    pd.DataFrame({"child_id": ["SRC-1", "SRC-2"], "date": [T("2024-03-01")] * 2,
-                  "true_risk_90d": [0.3, 0.05]}).to_parquet(truth / "child_risk.parquet")
+    pd.DataFrame(
+        {
+            "outcome_id": ["O1", "O2"],
+            "child_id": ["SRC-1", "SRC-2"],
+            "outcome_type": ["neglect"] * 2,
+            "event_time": [T("2024-04-01"), T("2024-09-01")],
+            "detected": [False, True],
+            "detected_at": [None, T("2024-09-02")],
+            "incident_id": [None, "I2"],
+        }
+    ).to_parquet(truth / "outcomes.parquet")
+    pd.DataFrame(
+        {"child_id": ["SRC-1", "SRC-2"], "date": [T("2024-03-01")] * 2, "true_risk_90d": [0.3, 0.05]}
+    ).to_parquet(truth / "child_risk.parquet")
     m = build_matrix(f.build(tmp_path / "wh.duckdb"), ["2024-03-01"], truth_dir=truth).set_index("child_key")
     one, two = m.loc[child_key("SRC-1", secret)], m.loc[child_key("SRC-2", secret)]
     assert (one["label"], one["true_label"], one["true_risk"]) == (0, 1.0, 0.3)  # undetected, still true

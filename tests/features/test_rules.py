@@ -17,8 +17,11 @@ AS_OF = "2024-06-01"
 
 def county() -> WarehouseFactory:
     f = WarehouseFactory()
-    f.add("children_registry", *[registry_row(c) for c in range(1, 14) if c != 2],
-          registry_row(2, guardianship_type="unsupervised"))
+    f.add(
+        "children_registry",
+        *[registry_row(c) for c in range(1, 14) if c != 2],
+        registry_row(2, guardianship_type="unsupervised"),
+    )
     f.add(
         "household_members",
         member_row(1, 101),
@@ -31,7 +34,9 @@ def county() -> WarehouseFactory:
         incident_row(4, "2024-05-20", "missing", severity=None),
         incident_row(5, "2024-04-01", "missing", severity=None),  # two months ago: not recent
         incident_row(9, "2024-05-25", "abuse", recorded_at=T("2024-06-03")),  # reported after as_of
-        incident_row(10, "2024-05-28", "injury", trigger_2016="suspected_accident_or_crime", mandatory_report=True),
+        incident_row(
+            10, "2024-05-28", "injury", trigger_2016="suspected_accident_or_crime", mandatory_report=True
+        ),
     )
     f.add(
         "visit_logs",
@@ -41,8 +46,10 @@ def county() -> WarehouseFactory:
     lost = {"lost_contact_since": T("2023-10-01"), "recorded_at": T("2023-12-01")}
     f.add(
         "parent_migration_episodes",
-        episode_row(11, 201, "A", **lost), episode_row(11, 202, "B", **lost),
-        episode_row(12, 203, "C", **lost), episode_row(12, 204, "D"),
+        episode_row(11, 201, "A", **lost),
+        episode_row(11, 202, "B", **lost),
+        episode_row(12, 203, "C", **lost),
+        episode_row(12, 204, "D"),
     )
     return f
 

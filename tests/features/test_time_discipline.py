@@ -40,25 +40,42 @@ def seen_at_as_of(m: pd.DataFrame) -> pd.DataFrame:
     return m[keep].sort_values("child_key").reset_index(drop=True)
 
 
-
 FEED_ROWS: dict[str, Callable[[int, pd.Timestamp, pd.Timestamp, bool], dict[str, Any]]] = {
-    "visit_logs": lambda c, e, r, b: visit_row(c, str(e.date()), recorded_at=r, signs_of_injury=b,
-                                               carer_capacity_rating="poor", hazards="open_water_nearby",
-                                               next_visit_due=e),
+    "visit_logs": lambda c, e, r, b: visit_row(
+        c,
+        str(e.date()),
+        recorded_at=r,
+        signs_of_injury=b,
+        carer_capacity_rating="poor",
+        hazards="open_water_nearby",
+        next_visit_due=e,
+    ),
     "school_attendance": lambda c, e, r, b: attendance_rows(c, "U" if b else "P", str(e.date()), str(r))[0],
-    "incidents": lambda c, e, r, b: incident_row(c, str(e), "missing" if b else "abuse", recorded_at=r,
-                                                 report_time=r),
-    "household_members": lambda c, e, r, b: member_row(c, 10, valid_from=e, recorded_at=r,
-                                                       guardian_capacity="incapable", alive=b),
-    "parent_migration_episodes": lambda c, e, r, b: episode_row(c, 20, "EP1", return_date=None if b else e,
-                                                                lost_contact_since=e - pd.Timedelta(days=400),
-                                                                recorded_at=r),
-    "children_registry": lambda c, e, r, b: registry_row(c, snapshot_date=e, recorded_at=r,
-                                                         status="active" if b else "exited",
-                                                         exit_reason=None if b else "moved_away",
-                                                         lbc_type="both_away" if b else "not_lbc"),
-    "parent_contact_log": lambda c, e, r, b: contact_row(c, str(e), recorded_at=r,
-                                                         channel="parent_home_visit" if b else "voice_call"),
+    "incidents": lambda c, e, r, b: incident_row(
+        c, str(e), "missing" if b else "abuse", recorded_at=r, report_time=r
+    ),
+    "household_members": lambda c, e, r, b: member_row(
+        c, 10, valid_from=e, recorded_at=r, guardian_capacity="incapable", alive=b
+    ),
+    "parent_migration_episodes": lambda c, e, r, b: episode_row(
+        c,
+        20,
+        "EP1",
+        return_date=None if b else e,
+        lost_contact_since=e - pd.Timedelta(days=400),
+        recorded_at=r,
+    ),
+    "children_registry": lambda c, e, r, b: registry_row(
+        c,
+        snapshot_date=e,
+        recorded_at=r,
+        status="active" if b else "exited",
+        exit_reason=None if b else "moved_away",
+        lbc_type="both_away" if b else "not_lbc",
+    ),
+    "parent_contact_log": lambda c, e, r, b: contact_row(
+        c, str(e), recorded_at=r, channel="parent_home_visit" if b else "voice_call"
+    ),
     "school_events": lambda c, e, r, b: school_event_row(c, str(e.date()), "dropout_flag", recorded_at=r),
     "assistance_benefits": lambda c, e, r, b: benefit_row(c, "dibao", start_date=e, recorded_at=r),
 }
@@ -93,8 +110,13 @@ def with_row(base: Path, target: Path, feed: str, row: dict[str, Any]) -> Path:
 @example(feed="visit_logs", child=1, event_days_before=0, entered_days_after=0, flag=True)
 @example(feed="incidents", child=2, event_days_before=3, entered_days_after=0, flag=True)
 def test_a_record_entered_at_or_after_as_of_changes_no_feature_flag_or_cohort_membership(
-    base: tuple[Path, pd.DataFrame], tmp_path: Path, feed: str, child: int, event_days_before: int,
-    entered_days_after: int, flag: bool,
+    base: tuple[Path, pd.DataFrame],
+    tmp_path: Path,
+    feed: str,
+    child: int,
+    event_days_before: int,
+    entered_days_after: int,
+    flag: bool,
 ) -> None:
     path, before = base
     event = AS_OF - pd.Timedelta(days=event_days_before)

@@ -46,7 +46,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session")
 def county(tmp_path_factory: pytest.TempPathFactory) -> f.County:
-    return f.build_county(tmp_path_factory.mktemp("county"), {f.VILLAGE_A1: 6, f.VILLAGE_A2: 4, f.VILLAGE_B1: 3})
+    return f.build_county(
+        tmp_path_factory.mktemp("county"), {f.VILLAGE_A1: 6, f.VILLAGE_A2: 4, f.VILLAGE_B1: 3}
+    )
 
 
 @pytest.fixture(scope="session")
@@ -74,9 +76,13 @@ def settings(database_url: str, county: f.County, mlflow_store: tuple[str, Path]
     from shouhu.settings import Settings
 
     return Settings(
-        database_url=database_url, warehouse=county.warehouse, mlflow_tracking_uri=mlflow_store[0],
-        pseudonym_secret=f.SECRET, model_poll_seconds=0.3, data_dir=tmp_path_factory.mktemp("data"),
-    )  # fmt: skip
+        database_url=database_url,
+        warehouse=county.warehouse,
+        mlflow_tracking_uri=mlflow_store[0],
+        pseudonym_secret=f.SECRET,
+        model_poll_seconds=0.3,
+        data_dir=tmp_path_factory.mktemp("data"),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -144,10 +150,18 @@ def audit_rows(app):
         with app.state.services.session() as session:
             entries = audit.query(session, limit=1000)
         return [
-            {"username": e.username, "role": e.role, "action": e.action, "child_key": e.child_key,
-             "outcome": e.outcome, "scope": e.scope, "at": e.at}
-            for e in reversed(entries) if e.id > start
-        ]  # fmt: skip
+            {
+                "username": e.username,
+                "role": e.role,
+                "action": e.action,
+                "child_key": e.child_key,
+                "outcome": e.outcome,
+                "scope": e.scope,
+                "at": e.at,
+            }
+            for e in reversed(entries)
+            if e.id > start
+        ]
 
     return read
 

@@ -57,9 +57,14 @@ def build_county(folder: Path, villages: dict[str, int], secret: str = SECRET) -
 
     feeds = folder / "feeds"
     townships = sorted({v[:9] + "000" for v in villages})
-    admin = [row("admin_units", code=t, level="township", name_zh=f"镇{t[6:9]}", parent_code=COUNTY) for t in townships]
-    admin += [row("admin_units", code=v, level="village", name_zh=f"村{v[9:]}", parent_code=v[:9] + "000")
-              for v in villages]  # fmt: skip
+    admin = [
+        row("admin_units", code=t, level="township", name_zh=f"镇{t[6:9]}", parent_code=COUNTY)
+        for t in townships
+    ]
+    admin += [
+        row("admin_units", code=v, level="village", name_zh=f"村{v[9:]}", parent_code=v[:9] + "000")
+        for v in villages
+    ]
     registry, household, visits, attendance = [], [], [], []
     children: list[Child] = []
     i = 0
@@ -69,22 +74,66 @@ def build_county(folder: Path, villages: dict[str, int], secret: str = SECRET) -
             cid = "C001" if i == 1 else f"C{i:03d}"  # C001 is the child the shared base rows point at
             name, gname, phone = child_name(i), f"祖父{child_name(i)}", f"139{i:08d}"
             id_number = f"3603212012{i:06d}{i % 10}{'X' if i % 2 else '1'}"[:18]
-            registry.append(row("children_registry", child_id=cid, name=name, id_number=id_number,
-                                residence_village_code=village, birth_date=f"{2008 + i % 8}-0{1 + i % 9}-15",
-                                entrusted_guardian_id=f"P{i:03d}"))  # fmt: skip
-            household.append(row("household_members", person_id=f"P{i:03d}", child_id=cid, name=gname,
-                                 id_number=f"36032119500304{i:04d}", phone=phone))  # fmt: skip
-            visits.append(row("visit_logs", visit_id=f"V{i:03d}", child_id=cid, visit_date=f"2024-02-{1 + i % 20:02d}",
-                              recorded_at=f"2024-02-{2 + i % 20:02d}"))  # fmt: skip
+            registry.append(
+                row(
+                    "children_registry",
+                    child_id=cid,
+                    name=name,
+                    id_number=id_number,
+                    residence_village_code=village,
+                    birth_date=f"{2009 + i % 7}-0{1 + i % 9}-15",
+                    entrusted_guardian_id=f"P{i:03d}",
+                )
+            )
+            household.append(
+                row(
+                    "household_members",
+                    person_id=f"P{i:03d}",
+                    child_id=cid,
+                    name=gname,
+                    id_number=f"36032119500304{i:04d}",
+                    phone=phone,
+                )
+            )
+            visits.append(
+                row(
+                    "visit_logs",
+                    visit_id=f"V{i:03d}",
+                    child_id=cid,
+                    visit_date=f"2024-02-{1 + i % 20:02d}",
+                    recorded_at=f"2024-02-{2 + i % 20:02d}",
+                )
+            )
             for day in ("2024-03-01", "2024-03-04", "2024-04-15"):
                 status = "absent_unexcused" if i % 3 == 0 else "present"
-                attendance.append(row("school_attendance", child_id=cid, date=day, status=status,
-                                      recorded_at=(pd.Timestamp(day) + pd.Timedelta(days=3)).date().isoformat()))
+                attendance.append(
+                    row(
+                        "school_attendance",
+                        child_id=cid,
+                        date=day,
+                        status=status,
+                        recorded_at=(pd.Timestamp(day) + pd.Timedelta(days=3)).date().isoformat(),
+                    )
+                )
             children.append(Child(cid, child_key(cid, secret), name, village, gname, phone, id_number))
-    tables = {"admin_units": admin, "children_registry": registry, "household_members": household,
-              "visit_logs": visits, "school_attendance": attendance}  # fmt: skip
-    for feed in ("calendar", "schools", "workers", "parent_migration_episodes", "parent_contact_log",
-                 "school_events", "incidents", "assistance_benefits", "cases"):  # fmt: skip
+    tables = {
+        "admin_units": admin,
+        "children_registry": registry,
+        "household_members": household,
+        "visit_logs": visits,
+        "school_attendance": attendance,
+    }
+    for feed in (
+        "calendar",
+        "schools",
+        "workers",
+        "parent_migration_episodes",
+        "parent_contact_log",
+        "school_events",
+        "incidents",
+        "assistance_benefits",
+        "cases",
+    ):
         tables[feed] = rows(feed)
     for feed, feed_rows in tables.items():
         write(feeds, feed, feed_rows)
@@ -94,7 +143,9 @@ def build_county(folder: Path, villages: dict[str, int], secret: str = SECRET) -
     return County(warehouse, children)
 
 
-def matrix_for(county: County, as_of: dt.date, flagged: dict[str, str] | None = None, seed: int = 0) -> pd.DataFrame:
+def matrix_for(
+    county: County, as_of: dt.date, flagged: dict[str, str] | None = None, seed: int = 0
+) -> pd.DataFrame:
     """A §3 feature matrix for the county's children at `as_of` (indicators drawn at random, deterministic);
     `flagged` maps child keys to the rule that fires for them."""
     from features.spec import load_spec
@@ -103,13 +154,19 @@ def matrix_for(county: County, as_of: dt.date, flagged: dict[str, str] | None = 
     flagged = flagged or {}
     rng = np.random.default_rng(seed + as_of.toordinal())
     n = len(county.children)
-    frame = pd.DataFrame({
-        "child_key": [c.key for c in county.children],
-        "as_of": pd.Timestamp(as_of),
-        "village_code": [c.village for c in county.children],
-        "township_code": [c.village[:9] + "000" for c in county.children],
-        "sex": "F", "ethnicity_code": "01", "minority": False, "has_disability": False, "age_group": "12-15",
-    })  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "child_key": [c.key for c in county.children],
+            "as_of": pd.Timestamp(as_of),
+            "village_code": [c.village for c in county.children],
+            "township_code": [c.village[:9] + "000" for c in county.children],
+            "sex": "F",
+            "ethnicity_code": "01",
+            "minority": False,
+            "has_disability": False,
+            "age_group": "12-15",
+        }
+    )
     for name in spec.model_inputs():
         frame[name] = rng.gamma(1.5, 1.0, n)
     rules = sorted(set(flagged.values()))
@@ -136,9 +193,15 @@ def train_parts(seed: int = 0, n: int = 1500):
     return fit_risk_model(frame.iloc[:half], frame.iloc[half:], frame, spec)
 
 
-def register_champion(tracking_uri: str, tmp: Path, name: str = "shouhu-risk", seed: int = 0,
-                      alias: str = "champion", card: str = "# 模型卡\n测试模型") -> str:  # fmt: skip
-    """Log the training pyfunc with fresh artifacts, register it and point `alias` at it; returns the version."""
+def register_champion(
+    tracking_uri: str,
+    tmp: Path,
+    name: str = "shouhu-risk",
+    seed: int = 0,
+    alias: str = "champion",
+    card: str = "# 模型卡\n测试模型",
+) -> str:
+    """Log the training pyfunc with fresh artifacts, register it, point `alias` at it; return the version."""
     import mlflow
     from mlflow import MlflowClient
 
@@ -151,8 +214,13 @@ def register_champion(tracking_uri: str, tmp: Path, name: str = "shouhu-risk", s
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.set_registry_uri(tracking_uri)
     with mlflow.start_run():
-        info = mlflow.pyfunc.log_model(name="model", python_model=pyfunc.__file__, artifacts=artifacts,
-                                       registered_model_name=name, pip_requirements=["mlflow"])  # fmt: skip
+        info = mlflow.pyfunc.log_model(
+            name="model",
+            python_model=pyfunc.__file__,
+            artifacts=artifacts,
+            registered_model_name=name,
+            pip_requirements=["mlflow"],
+        )
     client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
     version = str(info.registered_model_version)
     client.set_registered_model_alias(name, alias, version)

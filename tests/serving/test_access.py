@@ -54,8 +54,9 @@ PANEL_CASES = [
 
 
 @pytest.mark.parametrize(("account", "village", "status"), PANEL_CASES)
-def test_each_role_opens_children_of_its_own_area_only(client, accounts, county, audit_rows, account, village,
-                                                       status) -> None:  # fmt: skip
+def test_each_role_opens_children_of_its_own_area_only(
+    client, accounts, county, audit_rows, account, village, status
+) -> None:
     key = _child(county, village)
     r = client.get(f"/api/v1/children/{key}", headers=accounts[account].headers)
     assert r.status_code == status, r.text
@@ -78,16 +79,21 @@ LIST_CASES = [
 
 
 @pytest.mark.parametrize(("account", "params", "status"), LIST_CASES)
-def test_each_role_gets_visit_lists_of_its_own_area_only(client, accounts, audit_rows, account, params,
-                                                         status) -> None:  # fmt: skip
-    r = client.get("/api/v1/visit-list", params={"as_of": "2024-05-01", **params}, headers=accounts[account].headers)
+def test_each_role_gets_visit_lists_of_its_own_area_only(
+    client, accounts, audit_rows, account, params, status
+) -> None:
+    r = client.get(
+        "/api/v1/visit-list", params={"as_of": "2024-05-01", **params}, headers=accounts[account].headers
+    )
     assert r.status_code == status, r.text
     last = audit_rows()[-1]
     assert last["action"] == "read_visit_list" and last["outcome"] == ("ok" if status == 200 else "denied")
 
 
-@pytest.mark.parametrize(("account", "status"), [("county_staff", 200), ("root", 200), ("director_a1", 403),
-                                                 ("supervisor_a", 403), ("analyst", 403)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("account", "status"),
+    [("county_staff", 200), ("root", 200), ("director_a1", 403), ("supervisor_a", 403), ("analyst", 403)],
+)
 def test_only_county_staff_and_admins_read_the_audit_log(client, accounts, account, status) -> None:
     assert client.get("/api/v1/audit-log", headers=accounts[account].headers).status_code == status
 

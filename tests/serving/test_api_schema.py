@@ -18,8 +18,13 @@ def test_no_generated_request_gets_a_server_error(live_server, accounts) -> None
         operation = result.ok()
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=8, deadline=None, database=None, phases=[Phase.explicit, Phase.generate],
-                  suppress_health_check=list(HealthCheck))  # fmt: skip
+        @settings(
+            max_examples=8,
+            deadline=None,
+            database=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         def check(case) -> None:
             nonlocal checked
             response = case.call(headers=headers)

@@ -33,7 +33,7 @@ def test_expired_and_forged_tokens_are_refused(client, app, accounts) -> None:
     old = issue_token("county_staff", secret, 1, now=dt.datetime.now(dt.UTC) - dt.timedelta(hours=2))
     r = client.get("/api/v1/model", headers={"Authorization": f"Bearer {old}"})
     assert r.status_code == 401 and "expired" in r.json()["detail"]
-    forged = issue_token("county_staff", "someone-elses-secret", 5)
+    forged = issue_token("county_staff", "someone-elses-secret-of-at-least-32-bytes", 5)
     assert client.get("/api/v1/model", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
 
 
@@ -43,15 +43,21 @@ def test_repeated_sign_in_attempts_are_rate_limited(client, app, accounts) -> No
     limiter.attempts = 3
     limiter._hits.clear()  # earlier sign-ins of the session share the test client's address
     try:
-        codes = [client.post("/api/v1/auth/token", data={"username": "ratelimited", "password": "nope-nope"})
-                 .status_code for _ in range(5)]  # fmt: skip
+        codes = [
+            client.post(
+                "/api/v1/auth/token", data={"username": "ratelimited", "password": "nope-nope"}
+            ).status_code
+            for _ in range(5)
+        ]
     finally:
         limiter.attempts = saved
         limiter._hits.clear()
     assert codes[:3] == [401, 401, 401] and codes[3:] == [429, 429]
 
 
-def test_users_add_reads_the_password_from_stdin_and_the_user_can_sign_in(client, settings, monkeypatch) -> None:
+def test_users_add_reads_the_password_from_stdin_and_the_user_can_sign_in(
+    client, settings, monkeypatch
+) -> None:
     from serving.cli import users_app
 
     monkeypatch.setenv("SHOUHU_DATABASE_URL", settings.database_url)
@@ -60,14 +66,25 @@ def test_users_add_reads_the_password_from_stdin_and_the_user_can_sign_in(client
     get_settings.cache_clear()
     try:
         runner = CliRunner()
-        args = ["add", "--username", "newdirector", "--role", "children_director", "--village", f.VILLAGE_A2,
-                "--password-stdin"]  # fmt: skip
+        args = [
+            "add",
+            "--username",
+            "newdirector",
+            "--role",
+            "children_director",
+            "--village",
+            f.VILLAGE_A2,
+            "--password-stdin",
+        ]
         result = runner.invoke(users_app, args, input="a-long-password\n")
         assert result.exit_code == 0, result.output
         again = runner.invoke(users_app, args, input="a-long-password\n")
         assert again.exit_code == 2 and "already exists" in again.output
-        bad = runner.invoke(users_app, ["add", "--username", "x", "--role", "supervisor", "--password-stdin"],
-                            input="a-long-password\n")  # fmt: skip
+        bad = runner.invoke(
+            users_app,
+            ["add", "--username", "x", "--role", "supervisor", "--password-stdin"],
+            input="a-long-password\n",
+        )
         assert bad.exit_code == 2 and "--township" in bad.output
         listed = runner.invoke(users_app, ["list"])
         assert "newdirector" in listed.output

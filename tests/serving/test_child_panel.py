@@ -16,8 +16,9 @@ def _open(client, accounts, account: str, key: str):
 
 
 def test_the_panel_explains_the_score_with_records_guardian_and_freshness(client, accounts, county) -> None:
-    listed = client.get("/api/v1/visit-list", params={"as_of": "2024-05-01"},
-                        headers=accounts["director_a1"].headers).json()  # fmt: skip
+    listed = client.get(
+        "/api/v1/visit-list", params={"as_of": "2024-05-01"}, headers=accounts["director_a1"].headers
+    ).json()
     top = listed["rows"][0]
     panel = _open(client, accounts, "director_a1", top["child_key"]).json()
     child = county.by_key(top["child_key"])
@@ -56,7 +57,9 @@ def test_an_unknown_child_is_404_and_a_malformed_key_422(client, accounts, audit
 
 
 @pytest.mark.parametrize("account", ["analyst", "root"])
-def test_roles_without_names_see_no_name_id_number_or_phone_in_the_panel(client, accounts, county, account) -> None:
+def test_roles_without_names_see_no_name_id_number_or_phone_in_the_panel(
+    client, accounts, county, account
+) -> None:
     for child in county.children:
         r = _open(client, accounts, account, child.key)
         assert r.status_code == 200

@@ -13,7 +13,9 @@ pytestmark = pytest.mark.db
 
 
 def _list(client, accounts, as_of: dt.date, account: str = "director_a1") -> list[dict]:
-    r = client.get("/api/v1/visit-list", params={"as_of": as_of.isoformat()}, headers=accounts[account].headers)
+    r = client.get(
+        "/api/v1/visit-list", params={"as_of": as_of.isoformat()}, headers=accounts[account].headers
+    )
     assert r.status_code == 200, r.text
     return r.json()["rows"]
 
@@ -28,12 +30,22 @@ def test_following_the_list_order_needs_no_reason_but_skipping_ahead_does(client
     assert first.status_code == 201 and first.json()["out_of_order"] is False
     skip = _decide(client, accounts, list_row_id=rows[3]["list_row_id"], action="visited")
     assert skip.status_code == 422 and "reason" in skip.json()["detail"]
-    with_reason = _decide(client, accounts, list_row_id=rows[3]["list_row_id"], action="visited",
-                          reason="顺路", findings={"child_seen": True, "notes": "一切正常"})  # fmt: skip
+    with_reason = _decide(
+        client,
+        accounts,
+        list_row_id=rows[3]["list_row_id"],
+        action="visited",
+        reason="顺路",
+        findings={"child_seen": True, "notes": "一切正常"},
+    )
     assert with_reason.status_code == 201
-    assert with_reason.json()["out_of_order"] is True and with_reason.json()["findings"]["notes"] == "一切正常"
+    assert (
+        with_reason.json()["out_of_order"] is True and with_reason.json()["findings"]["notes"] == "一切正常"
+    )
     # escalation never waits for the list order
-    escalate = _decide(client, accounts, list_row_id=rows[4]["list_row_id"], action="escalate_mandatory_report")
+    escalate = _decide(
+        client, accounts, list_row_id=rows[4]["list_row_id"], action="escalate_mandatory_report"
+    )
     assert escalate.status_code == 201
 
 
@@ -51,13 +63,24 @@ def test_no_action_for_a_rule_flagged_child_needs_a_reason(client, accounts, cou
 def test_a_correction_is_a_new_decision_linked_to_the_one_it_corrects(client, accounts) -> None:
     row = _list(client, accounts, dt.date(2024, 1, 1))[0]
     original = _decide(client, accounts, list_row_id=row["list_row_id"], action="visited").json()
-    assert _decide(client, accounts, list_row_id=row["list_row_id"], action="no_action",
-                   corrects_id=original["id"]).status_code == 422  # a correction says why  # fmt: skip
-    fix = _decide(client, accounts, list_row_id=row["list_row_id"], action="schedule_visit",
-                  corrects_id=original["id"], reason="误点为已走访")  # fmt: skip
+    assert (
+        _decide(
+            client, accounts, list_row_id=row["list_row_id"], action="no_action", corrects_id=original["id"]
+        ).status_code
+        == 422
+    )  # a correction says why
+    fix = _decide(
+        client,
+        accounts,
+        list_row_id=row["list_row_id"],
+        action="schedule_visit",
+        corrects_id=original["id"],
+        reason="误点为已走访",
+    )
     assert fix.status_code == 201 and fix.json()["corrects_id"] == original["id"]
-    history = client.get(f"/api/v1/children/{row['child_key']}/decisions",
-                         headers=accounts["director_a1"].headers).json()  # fmt: skip
+    history = client.get(
+        f"/api/v1/children/{row['child_key']}/decisions", headers=accounts["director_a1"].headers
+    ).json()
     by_id = {d["id"]: d for d in history}
     assert by_id[original["id"]]["action"] == "visited"  # unchanged
     assert by_id[original["id"]]["corrected_by"] == fix.json()["id"]
@@ -66,8 +89,14 @@ def test_a_correction_is_a_new_decision_linked_to_the_one_it_corrects(client, ac
 def test_a_correction_must_concern_the_same_child(client, accounts) -> None:
     rows = _list(client, accounts, dt.date(2023, 12, 1))
     a = _decide(client, accounts, list_row_id=rows[0]["list_row_id"], action="schedule_visit").json()
-    r = _decide(client, accounts, list_row_id=rows[1]["list_row_id"], action="schedule_visit", corrects_id=a["id"],
-                reason="x")  # fmt: skip
+    r = _decide(
+        client,
+        accounts,
+        list_row_id=rows[1]["list_row_id"],
+        action="schedule_visit",
+        corrects_id=a["id"],
+        reason="x",
+    )
     assert r.status_code == 422
 
 
@@ -76,12 +105,17 @@ def test_there_is_no_way_to_change_or_delete_a_decision_over_http(client, accoun
     decision = _decide(client, accounts, list_row_id=row["list_row_id"], action="schedule_visit").json()
     h = accounts["county_staff"].headers
     for method in ("PUT", "PATCH", "DELETE"):
-        assert client.request(method, f"/api/v1/decisions/{decision['id']}", headers=h).status_code in (404, 405)
+        assert client.request(method, f"/api/v1/decisions/{decision['id']}", headers=h).status_code in (
+            404,
+            405,
+        )
         assert client.request(method, "/api/v1/decisions", headers=h).status_code == 405
 
 
-@pytest.mark.parametrize(("account", "status"), [("director_b1", 403), ("analyst", 403), ("root", 403),
-                                                 ("supervisor_a", 201), ("county_staff", 201)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("account", "status"),
+    [("director_b1", 403), ("analyst", 403), ("root", 403), ("supervisor_a", 201), ("county_staff", 201)],
+)
 def test_only_caseworkers_of_the_childs_area_record_decisions(client, accounts, account, status) -> None:
     row = _list(client, accounts, dt.date(2023, 10, 1))[0]
     r = _decide(client, accounts, account, list_row_id=row["list_row_id"], action="refer_assessment")
@@ -90,9 +124,16 @@ def test_only_caseworkers_of_the_childs_area_record_decisions(client, accounts, 
 
 def test_the_data_team_reads_decisions_without_free_text(client, accounts) -> None:
     row = _list(client, accounts, dt.date(2023, 9, 1))[0]
-    _decide(client, accounts, list_row_id=row["list_row_id"], action="visited",
-            findings={"child_seen": True, "notes": "祖父赵某说孩子很好"})  # fmt: skip
-    seen = client.get(f"/api/v1/children/{row['child_key']}/decisions", headers=accounts["analyst"].headers).json()
+    _decide(
+        client,
+        accounts,
+        list_row_id=row["list_row_id"],
+        action="visited",
+        findings={"child_seen": True, "notes": "祖父赵某说孩子很好"},
+    )
+    seen = client.get(
+        f"/api/v1/children/{row['child_key']}/decisions", headers=accounts["analyst"].headers
+    ).json()
     assert seen[-1]["findings"]["notes"] is None and seen[-1]["findings"]["child_seen"] is True
 
 

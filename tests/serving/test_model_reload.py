@@ -31,12 +31,16 @@ def test_a_promoted_champion_is_served_without_restart_and_a_broken_one_is_not(
     h = accounts["county_staff"].headers
     with httpx.Client(base_url=live_server, headers=h, timeout=30) as http:
         before = http.get("/api/v1/model").json()["version"]
-        old_list = http.get("/api/v1/visit-list", params={"as_of": "2024-05-01", "township": f.TOWNSHIP_B}).json()
+        old_list = http.get(
+            "/api/v1/visit-list", params={"as_of": "2024-05-01", "township": f.TOWNSHIP_B}
+        ).json()
 
         new = f.register_champion(uri, folder, seed=1, card="# 模型卡\n第二版")
         _wait_for(lambda: http.get("/api/v1/model").json()["version"] == new)
         assert new != before and "第二版" in http.get("/api/v1/model").json()["model_card"]
-        new_list = http.get("/api/v1/visit-list", params={"as_of": "2024-05-01", "township": f.TOWNSHIP_B}).json()
+        new_list = http.get(
+            "/api/v1/visit-list", params={"as_of": "2024-05-01", "township": f.TOWNSHIP_B}
+        ).json()
         assert new_list["model_version"] == new and new_list["list_id"] != old_list["list_id"]
 
         # a version whose artifacts cannot be loaded: the alias moves, the served model does not
@@ -45,6 +49,11 @@ def test_a_promoted_champion_is_served_without_restart_and_a_broken_one_is_not(
         client.set_registered_model_alias("shouhu-risk", "champion", broken.version)
         info = _wait_for(lambda: (i := http.get("/api/v1/model").json())["last_error"] and i)
         assert info["version"] == new and str(broken.version) in info["last_error"]
-        assert http.get("/api/v1/visit-list", params={"township": f.TOWNSHIP_B, "as_of": "2024-05-01"}).status_code == 200
+        assert (
+            http.get(
+                "/api/v1/visit-list", params={"township": f.TOWNSHIP_B, "as_of": "2024-05-01"}
+            ).status_code
+            == 200
+        )
         assert http.get("/api/v1/readyz").status_code == 200
         client.set_registered_model_alias("shouhu-risk", "champion", new)

@@ -24,14 +24,26 @@ def test_the_cohort_is_scored_from_the_real_feature_matrix_and_cached(app, clien
     as_of = dt.date(2024, 6, 1)
     scored = scorer.scores(model, as_of)
     assert set(scored["child_key"]) == {c.key for c in county.children}
-    assert scored["probability"].between(0, 1).all() and scored["band"].isin(["red", "orange", "yellow", "green"]).all()
+    assert (
+        scored["probability"].between(0, 1).all()
+        and scored["band"].isin(["red", "orange", "yellow", "green"]).all()
+    )
     assert scorer.scores(model, as_of) is scored and (scorer.hits, scorer.misses) == (1, 1)
 
     who = Principal("county_staff", Role.county, f.COUNTY)
     with svc.session() as session:
-        the_list = get_or_create(session, scorer, svc.warehouse, model, Scope("village", f.VILLAGE_B1),
-                                 dt.date(2024, 6, 1) + dt.timedelta(days=1), who)  # fmt: skip
+        the_list = get_or_create(
+            session,
+            scorer,
+            svc.warehouse,
+            model,
+            Scope("village", f.VILLAGE_B1),
+            dt.date(2024, 6, 1) + dt.timedelta(days=1),
+            who,
+        )
         rows = list_rows(session, the_list)
-    assert [r.child_key for r in rows] and {r.child_key for r in rows} <= {c.key for c in county.in_village(f.VILLAGE_B1)}
+    assert [r.child_key for r in rows] and {r.child_key for r in rows} <= {
+        c.key for c in county.in_village(f.VILLAGE_B1)
+    }
     flagged = [r.rank for r in rows if r.rule_flags]
     assert flagged == list(range(1, len(flagged) + 1))  # any flagged child sits above every unflagged one

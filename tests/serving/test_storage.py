@@ -18,17 +18,47 @@ _DAYS = itertools.count()
 
 def _row(session) -> Decision:
     now = dt.datetime.now(dt.UTC)
-    vl = VisitList(scope_kind="village", scope_code="360321999201", as_of=dt.date(2001, 1, 1) + dt.timedelta(days=next(_DAYS)), model_name="m",
-                   model_version="0", tie_break="t", row_count=1, created_by="x", created_at=now)  # fmt: skip
+    vl = VisitList(
+        scope_kind="village",
+        scope_code="360321999201",
+        as_of=dt.date(2001, 1, 1) + dt.timedelta(days=next(_DAYS)),
+        model_name="m",
+        model_version="0",
+        tie_break="t",
+        row_count=1,
+        created_by="x",
+        created_at=now,
+    )
     session.add(vl)
     session.flush()
-    row = VisitListRow(list_id=vl.id, rank=1, child_key="c_00000000000000ff", village_code="360321999201",
-                       probability=0.1, percentile=50.0, band="green", rule_flags="", reasons=[], age_years=9,
-                       days_since_last_visit=3, data_freshness={})  # fmt: skip
+    row = VisitListRow(
+        list_id=vl.id,
+        rank=1,
+        child_key="c_00000000000000ff",
+        village_code="360321999201",
+        probability=0.1,
+        percentile=50.0,
+        band="green",
+        rule_flags="",
+        reasons=[],
+        age_years=9,
+        days_since_last_visit=3,
+        data_freshness={},
+    )
     session.add(row)
     session.flush()
-    decision = Decision(list_row_id=row.id, child_key=row.child_key, action="visited", reason=None, findings=None,
-                        corrects_id=None, out_of_order=False, decided_by="x", role="county", decided_at=now)  # fmt: skip
+    decision = Decision(
+        list_row_id=row.id,
+        child_key=row.child_key,
+        action="visited",
+        reason=None,
+        findings=None,
+        corrects_id=None,
+        out_of_order=False,
+        decided_by="x",
+        role="county",
+        decided_at=now,
+    )
     session.add(decision)
     session.commit()
     return decision
@@ -67,8 +97,18 @@ def test_the_database_refuses_raw_updates_and_deletes_of_append_only_tables(app,
     services = app.state.services
     with services.session() as session:
         _row(session)
-        session.add(AuditEntry(at=dt.datetime.now(dt.UTC), username="x", role="admin", action="t", child_key=None,
-                               scope=None, outcome="ok", detail=None))  # fmt: skip
+        session.add(
+            AuditEntry(
+                at=dt.datetime.now(dt.UTC),
+                username="x",
+                role="admin",
+                action="t",
+                child_key=None,
+                scope=None,
+                outcome="ok",
+                detail=None,
+            )
+        )
         session.commit()
     for statement in (f"UPDATE {table} SET id = id", f"DELETE FROM {table}"):
         with pytest.raises(sa.exc.DBAPIError), services.engine.begin() as conn:

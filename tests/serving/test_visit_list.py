@@ -16,11 +16,13 @@ pytestmark = pytest.mark.db
 
 
 def test_ranking_puts_a_flagged_child_first_even_with_the_lowest_score_and_breaks_ties_by_key() -> None:
-    scored = pd.DataFrame({
-        "child_key": ["c_b", "c_a", "c_c", "c_d"],
-        "probability": [0.5, 0.5, 0.9, 0.01],
-        "rule_flags": ["", "", "", "living_alone_or_unsupervised"],
-    })  # fmt: skip
+    scored = pd.DataFrame(
+        {
+            "child_key": ["c_b", "c_a", "c_c", "c_d"],
+            "probability": [0.5, 0.5, 0.9, 0.01],
+            "rule_flags": ["", "", "", "living_alone_or_unsupervised"],
+        }
+    )
     assert rank(scored)["child_key"].tolist() == ["c_d", "c_c", "c_a", "c_b"]
     assert rank(scored)["rank"].tolist() == [1, 2, 3, 4]
 
@@ -39,10 +41,14 @@ def test_a_rule_flagged_child_tops_the_list_with_the_rule_named_even_with_the_lo
     as_of = dt.date(2024, 3, 1)
     lowest = _lowest_scoring_child(app, county, f.VILLAGE_A1, as_of)
     flags.by_date[as_of] = {lowest: "living_alone_or_unsupervised"}
-    r = client.get("/api/v1/visit-list", params={"as_of": as_of.isoformat()}, headers=accounts["director_a1"].headers)
+    r = client.get(
+        "/api/v1/visit-list", params={"as_of": as_of.isoformat()}, headers=accounts["director_a1"].headers
+    )
     assert r.status_code == 200, r.text
     rows = r.json()["rows"]
-    assert rows[0]["child_key"] == lowest and [fl["rule"] for fl in rows[0]["rule_flags"]] == ["living_alone_or_unsupervised"]
+    assert rows[0]["child_key"] == lowest and [fl["rule"] for fl in rows[0]["rule_flags"]] == [
+        "living_alone_or_unsupervised"
+    ]
     assert rows[0]["rule_flags"][0]["label_zh"]
     assert rows[0]["probability"] == min(row["probability"] for row in rows)
     rest = [row["probability"] for row in rows[1:]]
@@ -50,7 +56,9 @@ def test_a_rule_flagged_child_tops_the_list_with_the_rule_named_even_with_the_lo
 
 
 def test_a_row_carries_what_a_caseworker_needs(client, accounts, county) -> None:
-    r = client.get("/api/v1/visit-list", params={"as_of": "2024-05-01"}, headers=accounts["director_a1"].headers)
+    r = client.get(
+        "/api/v1/visit-list", params={"as_of": "2024-05-01"}, headers=accounts["director_a1"].headers
+    )
     body = r.json()
     assert body["total"] == len(county.in_village(f.VILLAGE_A1)) == len(body["rows"])
     assert body["tie_break"] and body["model_version"] and body["scope"] == f"village:{f.VILLAGE_A1}"
@@ -69,13 +77,20 @@ def test_asking_again_returns_the_same_persisted_list(client, accounts) -> None:
     first = client.get("/api/v1/visit-list", params=params, headers=accounts["supervisor_a"].headers).json()
     again = client.get("/api/v1/visit-list", params=params, headers=accounts["county_staff"].headers).json()
     assert first["list_id"] == again["list_id"] and first["rows"] == again["rows"]
-    assert client.get("/api/v1/visit-list", params={**params, "limit": 2},
-                      headers=accounts["supervisor_a"].headers).json()["rows"] == first["rows"][:2]  # fmt: skip
+    assert (
+        client.get(
+            "/api/v1/visit-list", params={**params, "limit": 2}, headers=accounts["supervisor_a"].headers
+        ).json()["rows"]
+        == first["rows"][:2]
+    )
 
 
 def test_the_data_team_gets_keys_and_scores_but_never_names(client, accounts, county) -> None:
-    r = client.get("/api/v1/visit-list", params={"as_of": "2024-05-01", "township": f.TOWNSHIP_A},
-                   headers=accounts["analyst"].headers)  # fmt: skip
+    r = client.get(
+        "/api/v1/visit-list",
+        params={"as_of": "2024-05-01", "township": f.TOWNSHIP_A},
+        headers=accounts["analyst"].headers,
+    )
     assert r.status_code == 200
     assert all(row["name"] is None for row in r.json()["rows"])
     text = json.dumps(r.json(), ensure_ascii=False)

@@ -22,5 +22,7 @@ def clean_county(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Simula
 def large_county(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SimulationSummary]:
     """Enough children for shares and seasonality to be measured (one township keeps it fast)."""
     out = tmp_path_factory.mktemp("large")
-    config = small_config(townships=1, villages=3, children=4000, start=date(2023, 1, 1), end=date(2023, 12, 31))
+    config = small_config(
+        townships=1, villages=3, children=4000, start=date(2023, 1, 1), end=date(2023, 12, 31)
+    )
     return out, simulate(config, out, progress=False)

@@ -27,7 +27,9 @@ def read_file(path: Path, feed: Feed) -> pd.DataFrame:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     for name, column in feed.schema.columns.items():
         if str(column.dtype) == "boolean" and name in df:
-            df[name] = df[name].map(lambda v: BOOL_TEXT.get(v, v) if isinstance(v, str) else v).astype("boolean")
+            df[name] = (
+                df[name].map(lambda v: BOOL_TEXT.get(v, v) if isinstance(v, str) else v).astype("boolean")
+            )
     return df
 
 
@@ -38,6 +40,12 @@ def read_feed(out: Path, name: str) -> pd.DataFrame:
 
 def small_config(**overrides: object) -> SimulationConfig:
     """A factory: a county small enough to simulate in a couple of seconds."""
-    base: dict[str, object] = {"townships": 2, "villages": 2, "children": 300, "start": date(2023, 1, 1),
-                               "end": date(2023, 12, 31), "seed": 11}
+    base: dict[str, object] = {
+        "townships": 2,
+        "villages": 2,
+        "children": 300,
+        "start": date(2023, 1, 1),
+        "end": date(2023, 12, 31),
+        "seed": 11,
+    }
     return SimulationConfig(**{**base, **overrides})

@@ -26,12 +26,21 @@ def _manifest(out: Path) -> pd.DataFrame:
     return pd.DataFrame(json.loads((out / "faults_manifest.json").read_text(encoding="utf-8"))["faults"])
 
 
-def test_manifest_lists_every_kind_of_fault_with_its_place(faulty_county: tuple[Path, SimulationSummary]) -> None:
+def test_manifest_lists_every_kind_of_fault_with_its_place(
+    faulty_county: tuple[Path, SimulationSummary],
+) -> None:
     out, summary = faulty_county
     manifest = _manifest(out)
     assert len(manifest) == summary.faults_injected
-    assert set(manifest["kind"]) == {"invalid_code", "impossible_date", "unknown_child", "duplicate",
-                                     "full_width_digits", "gbk_encoding", "xlsx_file"}
+    assert set(manifest["kind"]) == {
+        "invalid_code",
+        "impossible_date",
+        "unknown_child",
+        "duplicate",
+        "full_width_digits",
+        "gbk_encoding",
+        "xlsx_file",
+    }
     assert set(manifest["expected"]) == {"quarantine", "duplicate", "load"}
     rows = manifest.dropna(subset=["row_number"])
     assert (rows["row_number"] >= 1).all()
@@ -55,10 +64,15 @@ def test_ingest_catches_every_injected_fault_one_to_one(
     with duckdb.connect(str(tmp_path / "wh.duckdb"), read_only=True) as con:
         quarantine = con.sql("select feed, source_file, row_number from quarantine").df()
     quarantine["file"] = quarantine["source_file"].map(lambda s: Path(s).name)
-    caught = set(zip(quarantine["feed"], quarantine["file"], quarantine["row_number"].astype(int), strict=True))
+    caught = set(
+        zip(quarantine["feed"], quarantine["file"], quarantine["row_number"].astype(int), strict=True)
+    )
     expected_rows = manifest[manifest["expected"] == "quarantine"]
-    expected = set(zip(expected_rows["feed"], expected_rows["file"], expected_rows["row_number"].astype(int),
-                       strict=True))
+    expected = set(
+        zip(
+            expected_rows["feed"], expected_rows["file"], expected_rows["row_number"].astype(int), strict=True
+        )
+    )
     assert caught == expected
     duplicates = manifest[manifest["expected"] == "duplicate"].groupby("feed").size()
     for feed, counts in report.feeds.items():

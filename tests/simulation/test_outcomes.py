@@ -67,7 +67,9 @@ def test_truth_risk_is_higher_for_children_who_go_on_to_have_an_outcome(
     assert (risk["detected_risk_90d"] <= risk["true_risk_90d"]).all()
     as_of = pd.Timestamp("2023-04-01")
     cohort = risk[risk["date"] == as_of].set_index("child_id")
-    window = outcomes[(outcomes["event_time"] > as_of) & (outcomes["event_time"] <= as_of + pd.Timedelta(days=90))]
+    window = outcomes[
+        (outcomes["event_time"] > as_of) & (outcomes["event_time"] <= as_of + pd.Timedelta(days=90))
+    ]
     had = cohort.index.isin(window["child_id"])
     assert cohort.loc[had, "true_risk_90d"].mean() > 1.5 * cohort.loc[~had, "true_risk_90d"].mean()
     # a minority carries most of the risk

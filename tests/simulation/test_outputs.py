@@ -19,11 +19,16 @@ from tests.simulation.helpers import feed_files, read_feed, read_file, small_con
 
 
 def _digests(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
-def test_output_folder_has_every_feed_truth_and_run_metadata(clean_county: tuple[Path, SimulationSummary]) -> None:
+def test_output_folder_has_every_feed_truth_and_run_metadata(
+    clean_county: tuple[Path, SimulationSummary],
+) -> None:
     out, _ = clean_county
     for name in FEEDS:
         assert feed_files(out, name), f"no file for feed {name}"
@@ -41,7 +46,9 @@ def test_same_seed_writes_identical_files_and_another_seed_does_not(tmp_path: Pa
     simulate(config, tmp_path / "b", progress=False)
     simulate(config.model_copy(update={"seed": 12}), tmp_path / "c", progress=False)
     assert _digests(tmp_path / "a") == _digests(tmp_path / "b")
-    assert _digests(tmp_path / "a")["feeds/visit_logs.csv"] != _digests(tmp_path / "c")["feeds/visit_logs.csv"]
+    assert (
+        _digests(tmp_path / "a")["feeds/visit_logs.csv"] != _digests(tmp_path / "c")["feeds/visit_logs.csv"]
+    )
 
 
 def test_clean_output_passes_every_contract(clean_county: tuple[Path, SimulationSummary]) -> None:
@@ -72,10 +79,14 @@ def test_admin_codes_nest_county_township_village(clean_county: tuple[Path, Simu
     for level, prefix in (("village", 9), ("township", 6)):
         rows = units[units["level"] == level]
         assert (rows["parent_code"].str[:prefix] == rows.index.str[:prefix]).all()
-        assert rows["parent_code"].map(units["level"]).eq("township" if level == "village" else "county").all()
+        assert (
+            rows["parent_code"].map(units["level"]).eq("township" if level == "village" else "county").all()
+        )
     villages = set(units.index[units["level"] == "village"])
     assert set(read_feed(out, "children_registry")["residence_village_code"]) <= villages
-    assert len(villages) == 4 and len(read_feed(out, "workers")) == 4 + 2  # a 儿童主任 per village + supervisors
+    assert (
+        len(villages) == 4 and len(read_feed(out, "workers")) == 4 + 2
+    )  # a 儿童主任 per village + supervisors
 
 
 def test_identifiers_are_fake_but_well_formed(clean_county: tuple[Path, SimulationSummary]) -> None:
@@ -92,7 +103,9 @@ def test_identifiers_are_fake_but_well_formed(clean_county: tuple[Path, Simulati
     assert children.drop_duplicates("child_id")["id_number"].is_unique
 
 
-def test_records_arrive_late_as_county_systems_enter_them(clean_county: tuple[Path, SimulationSummary]) -> None:
+def test_records_arrive_late_as_county_systems_enter_them(
+    clean_county: tuple[Path, SimulationSummary],
+) -> None:
     out, _ = clean_county
     visits = read_feed(out, "visit_logs")
     lag = (pd.to_datetime(visits["recorded_at"]) - pd.to_datetime(visits["visit_date"])).dt.days
@@ -106,16 +119,41 @@ def test_records_arrive_late_as_county_systems_enter_them(clean_county: tuple[Pa
     assert set(attendance["date"].unique()) <= school_days
     snapshots = read_feed(out, "children_registry")
     assert (pd.to_datetime(snapshots["recorded_at"]) > pd.to_datetime(snapshots["snapshot_date"])).all()
-    assert set(pd.to_datetime(snapshots["snapshot_date"]).dt.strftime("%m-%d")) <= {"01-01", "04-01", "07-01", "10-01"}
+    assert set(pd.to_datetime(snapshots["snapshot_date"]).dt.strftime("%m-%d")) <= {
+        "01-01",
+        "04-01",
+        "07-01",
+        "10-01",
+    }
 
 
 def test_cli_simulates_into_the_folder_it_is_given(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["simulate", "--out", str(tmp_path / "sim"), "--townships", "1", "--villages",
-                                      "2", "--children", "60", "--start", "2023-01-01", "--end", "2023-04-30",
-                                      "--seed", "3", "--quiet"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "simulate",
+            "--out",
+            str(tmp_path / "sim"),
+            "--townships",
+            "1",
+            "--villages",
+            "2",
+            "--children",
+            "60",
+            "--start",
+            "2023-01-01",
+            "--end",
+            "2023-04-30",
+            "--seed",
+            "3",
+            "--quiet",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "wrote" in result.output
     assert (tmp_path / "sim" / "feeds" / "visit_logs.csv").exists()
-    bad = CliRunner().invoke(app, ["simulate", "--out", str(tmp_path / "x"), "--start", "2024-01-01",
-                                   "--end", "2023-01-01", "--quiet"])
+    bad = CliRunner().invoke(
+        app,
+        ["simulate", "--out", str(tmp_path / "x"), "--start", "2024-01-01", "--end", "2023-01-01", "--quiet"],
+    )
     assert bad.exit_code != 0

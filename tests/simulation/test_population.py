@@ -23,10 +23,14 @@ def test_grandparents_care_for_the_share_of_narrow_lbc_the_2016_survey_found(
     narrow = first[first["lbc_type"].isin(["both_away", "one_away_other_incapable"])]
     share = (narrow["guardianship_type"] == "grandparents").mean()
     assert abs(share - P.GUARDIANSHIP_NARROW["grandparents"]) <= 0.03  # DOMAIN §3.1 P8
-    assert {"unsupervised", "other_relatives", "one_parent_home_incapable"} <= set(narrow["guardianship_type"])
+    assert {"unsupervised", "other_relatives", "one_parent_home_incapable"} <= set(
+        narrow["guardianship_type"]
+    )
 
 
-def test_sex_age_and_ethnicity_mix_follow_the_parameters(large_county: tuple[Path, SimulationSummary]) -> None:
+def test_sex_age_and_ethnicity_mix_follow_the_parameters(
+    large_county: tuple[Path, SimulationSummary],
+) -> None:
     first = _first_snapshot(large_county[0])
     assert abs((first["sex"] == "M").mean() - P.P_MALE) <= 0.03  # §3.1 P5
     age = (pd.to_datetime(first["snapshot_date"]) - pd.to_datetime(first["birth_date"])).dt.days / 365.25
@@ -36,14 +40,18 @@ def test_sex_age_and_ethnicity_mix_follow_the_parameters(large_county: tuple[Pat
     assert abs(ethnic["01"] - P.ETHNICITY["01"]) <= 0.04 and len(ethnic) >= 4  # groups for fairness audits
 
 
-def test_registry_holds_kunjing_children_who_are_not_left_behind(large_county: tuple[Path, SimulationSummary]) -> None:
+def test_registry_holds_kunjing_children_who_are_not_left_behind(
+    large_county: tuple[Path, SimulationSummary],
+) -> None:
     first = _first_snapshot(large_county[0])
     kunjing_only = first[(first["lbc_type"] == "not_lbc") & first["kunjing_types"].notna()]
     assert len(kunjing_only) > 0.03 * len(first)
     assert first["kunjing_types"].str.contains("poverty_dibao", na=False).any()
 
 
-def test_children_leave_and_join_the_registry_between_snapshots(large_county: tuple[Path, SimulationSummary]) -> None:
+def test_children_leave_and_join_the_registry_between_snapshots(
+    large_county: tuple[Path, SimulationSummary],
+) -> None:
     reg = read_feed(large_county[0], "children_registry")
     exited = reg[reg["status"] == "exited"]
     assert exited["exit_reason"].notna().all()
@@ -53,12 +61,16 @@ def test_children_leave_and_join_the_registry_between_snapshots(large_county: tu
     # an exited child is not listed as active afterwards
     exit_at = exited.groupby("child_id")["snapshot_date"].min()
     later = reg[reg["child_id"].isin(exit_at.index)]
-    assert not ((later["status"] == "active") & (later["snapshot_date"] > later["child_id"].map(exit_at))).any()
+    assert not (
+        (later["status"] == "active") & (later["snapshot_date"] > later["child_id"].map(exit_at))
+    ).any()
     active = reg[reg["status"] == "active"].groupby("snapshot_date").size()
     assert active.iloc[-1] < active.iloc[0]  # net decline (§3.1 P2)
 
 
-def test_caregiver_changes_are_new_versions_of_household_rows(large_county: tuple[Path, SimulationSummary]) -> None:
+def test_caregiver_changes_are_new_versions_of_household_rows(
+    large_county: tuple[Path, SimulationSummary],
+) -> None:
     members = read_feed(large_county[0], "household_members")
     versions = members.groupby(["person_id", "child_id"])["valid_from"].nunique()
     assert (versions > 1).any()

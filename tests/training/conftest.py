@@ -1,6 +1,6 @@
 """Fixtures of the training room: the synthetic matrix factory and a throwaway MLflow store per test module.
 
-`factories.py` is loaded under a room-specific module name so it cannot clash with another room's factories."""
+`factories.py` is loaded under a room-specific module name, so it cannot clash with another room's."""
 
 from __future__ import annotations
 

@@ -12,15 +12,37 @@ from shouhu.cli import app
 
 # group, outcome, score. The top 4 scores are 0.9 (A, 1), 0.85 (B, 1), 0.8 (A, 0), 0.7 (B, 0).
 ROWS = [
-    ("A", 1, 0.9), ("A", 0, 0.8), ("A", 1, 0.3), ("A", 0, 0.2), ("A", 0, 0.1), ("A", 1, 0.05),
-    ("B", 1, 0.85), ("B", 0, 0.7), ("B", 0, 0.6), ("B", 1, 0.15),
+    ("A", 1, 0.9),
+    ("A", 0, 0.8),
+    ("A", 1, 0.3),
+    ("A", 0, 0.2),
+    ("A", 0, 0.1),
+    ("A", 1, 0.05),
+    ("B", 1, 0.85),
+    ("B", 0, 0.7),
+    ("B", 0, 0.6),
+    ("B", 1, 0.15),
 ]
 # By hand: A has 6 rows, 3 outcomes, 2 selected (1 right); B has 4 rows, 2 outcomes, 2 selected (1 right).
 EXPECTED = {
-    "A": {"n": 6, "base_rate": 1 / 2, "selection_rate": 2 / 6, "precision": 1 / 2, "tpr": 1 / 3, "fpr": 1 / 3,
-          "fnr": 2 / 3},
-    "B": {"n": 4, "base_rate": 1 / 2, "selection_rate": 2 / 4, "precision": 1 / 2, "tpr": 1 / 2, "fpr": 1 / 2,
-          "fnr": 1 / 2},
+    "A": {
+        "n": 6,
+        "base_rate": 1 / 2,
+        "selection_rate": 2 / 6,
+        "precision": 1 / 2,
+        "tpr": 1 / 3,
+        "fpr": 1 / 3,
+        "fnr": 2 / 3,
+    },
+    "B": {
+        "n": 4,
+        "base_rate": 1 / 2,
+        "selection_rate": 2 / 4,
+        "precision": 1 / 2,
+        "tpr": 1 / 2,
+        "fpr": 1 / 2,
+        "fnr": 1 / 2,
+    },
 }
 
 
@@ -39,13 +61,18 @@ def _run(*args: str) -> object:
 
 @pytest.mark.parametrize(
     "selection",
-    [["--score", "risk", "--top-k", "4"], ["--score", "risk", "--top-pct", "40"],
-     ["--score", "risk", "--threshold", "0.7"], ["--predicted", "visited"]],
+    [
+        ["--score", "risk", "--top-k", "4"],
+        ["--score", "risk", "--top-pct", "40"],
+        ["--score", "risk", "--threshold", "0.7"],
+        ["--predicted", "visited"],
+    ],
 )
 def test_audit_gives_the_hand_computed_rates(scored: Path, tmp_path: Path, selection: list[str]) -> None:
     out = tmp_path / "audit.csv"
-    result = _run("--scores", str(scored), "--label", "outcome", "--group", "township", *selection,
-                  "--out", str(out))
+    result = _run(
+        "--scores", str(scored), "--label", "outcome", "--group", "township", *selection, "--out", str(out)
+    )
     assert result.exit_code == 0, result.output
     assert "| group | reference | n |" in result.output
     table = pd.read_csv(out, encoding="utf-8-sig").set_index("group")
@@ -64,8 +91,22 @@ def test_audit_gives_the_hand_computed_rates(scored: Path, tmp_path: Path, selec
 
 def test_audit_uses_the_reference_group_the_user_names(scored: Path, tmp_path: Path) -> None:
     out = tmp_path / "audit.csv"
-    result = _run("--scores", str(scored), "--label", "outcome", "--group", "township", "--score", "risk",
-                  "--top-k", "4", "--reference", "B", "--out", str(out))
+    result = _run(
+        "--scores",
+        str(scored),
+        "--label",
+        "outcome",
+        "--group",
+        "township",
+        "--score",
+        "risk",
+        "--top-k",
+        "4",
+        "--reference",
+        "B",
+        "--out",
+        str(out),
+    )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out).set_index("group")
     assert table.loc["A", "tpr_ratio"] == pytest.approx((1 / 3) / (1 / 2))
@@ -77,8 +118,21 @@ def test_audit_uses_the_reference_group_the_user_names(scored: Path, tmp_path: P
         (["--label", "nope", "--group", "township", "--score", "risk", "--top-k", "4"], "no column 'nope'"),
         (["--label", "outcome", "--group", "township", "--score", "risk"], "exactly one of"),
         (["--label", "township", "--group", "outcome", "--score", "risk", "--top-k", "2"], "must be 0/1"),
-        (["--label", "outcome", "--group", "township", "--score", "risk", "--top-k", "2", "--reference", "Z"],
-         "reference 'Z'"),
+        (
+            [
+                "--label",
+                "outcome",
+                "--group",
+                "township",
+                "--score",
+                "risk",
+                "--top-k",
+                "2",
+                "--reference",
+                "Z",
+            ],
+            "reference 'Z'",
+        ),
     ],
 )
 def test_audit_explains_a_bad_request(scored: Path, args: list[str], message: str) -> None:

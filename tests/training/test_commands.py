@@ -22,7 +22,9 @@ def test_train_score_promote_and_rollback_from_the_command_line(shouhu_env: Path
     assert "models:/shouhu-risk/1" in trained.output and "champion" in trained.output
 
     out = shouhu_env / "scores.csv"
-    scored = runner.invoke(app, ["score", "--as-of", "2023-08-01", "--matrix", str(matrix), "--out", str(out)])
+    scored = runner.invoke(
+        app, ["score", "--as-of", "2023-08-01", "--matrix", str(matrix), "--out", str(out)]
+    )
     assert scored.exit_code == 0, scored.output
     frame = pd.read_csv(out, encoding="utf-8-sig")
     cohort = county[county["as_of"] == "2023-08-01"]

@@ -11,12 +11,14 @@ from training.metrics import oracle_ratios, precision_recall, ranking_metrics, t
 
 def _frame() -> pd.DataFrame:
     # two townships, one as-of; T1 holds most of the high scores
-    return pd.DataFrame({
-        "township_code": ["T1"] * 4 + ["T2"] * 4,
-        "as_of": pd.Timestamp("2024-01-01"),
-        "label": [1, 1, 0, 0, 0, 1, 0, 0],
-        "score": [0.9, 0.8, 0.7, 0.6, 0.3, 0.2, 0.1, 0.05],
-    })
+    return pd.DataFrame(
+        {
+            "township_code": ["T1"] * 4 + ["T2"] * 4,
+            "as_of": pd.Timestamp("2024-01-01"),
+            "label": [1, 1, 0, 0, 0, 1, 0, 0],
+            "score": [0.9, 0.8, 0.7, 0.6, 0.3, 0.2, 0.1, 0.05],
+        }
+    )
 
 
 def test_capacity_applies_per_township_not_county_wide() -> None:
@@ -42,8 +44,13 @@ def test_top_percent_is_taken_within_each_as_of() -> None:
 def test_a_tied_score_gets_no_credit_from_the_file_order() -> None:
     # outcomes listed first in each township: breaking ties by file order would give precision 1.0
     n = 400
-    frame = pd.DataFrame({"township_code": np.repeat(["T1", "T2"], n // 2), "as_of": pd.Timestamp("2024-01-01"),
-                          "label": np.tile(np.r_[np.ones(20), np.zeros(n // 2 - 20)], 2).astype(int)})
+    frame = pd.DataFrame(
+        {
+            "township_code": np.repeat(["T1", "T2"], n // 2),
+            "as_of": pd.Timestamp("2024-01-01"),
+            "label": np.tile(np.r_[np.ones(20), np.zeros(n // 2 - 20)], 2).astype(int),
+        }
+    )
     tied = np.zeros(n)
     precision = ranking_metrics(frame, tied, "label", k=20)["precision_at_k"]
     assert precision < 0.4  # close to the base rate of 0.1, far from 1.0
@@ -52,8 +59,13 @@ def test_a_tied_score_gets_no_credit_from_the_file_order() -> None:
 def test_ranking_by_the_true_risk_has_an_oracle_ratio_of_one() -> None:
     rng = np.random.default_rng(0)
     risk = rng.beta(1, 10, 2000)
-    frame = pd.DataFrame({"township_code": rng.choice(["T1", "T2"], 2000), "as_of": pd.Timestamp("2024-01-01"),
-                          "true_risk": risk})
+    frame = pd.DataFrame(
+        {
+            "township_code": rng.choice(["T1", "T2"], 2000),
+            "as_of": pd.Timestamp("2024-01-01"),
+            "true_risk": risk,
+        }
+    )
     frame["true_label"] = (rng.random(2000) < risk).astype(int)
     frame["label"] = frame["true_label"]
     assert oracle_ratios(frame, risk, k=50)["oracle_ratio"] == pytest.approx(1.0)

@@ -82,8 +82,16 @@ def test_reasons_show_value_reference_and_one_indicator_per_family(trained, rows
             assert r["contribution"] == pytest.approx(contrib[i, j], abs=1e-4)
             value = x.iloc[i, j]
             assert (r["value"] is None) if np.isnan(value) else r["value"] == pytest.approx(value, abs=1e-4)
-            assert set(r) == {"indicator", "label_zh", "family", "family_zh", "value", "reference", "unit",
-                              "contribution"}
+            assert set(r) == {
+                "indicator",
+                "label_zh",
+                "family",
+                "family_zh",
+                "value",
+                "reference",
+                "unit",
+                "contribution",
+            }
 
 
 def test_a_child_with_extreme_absence_is_told_absence_is_the_reason(trained, rows) -> None:

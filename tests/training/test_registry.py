@@ -21,9 +21,12 @@ NAME = "shouhu-risk"
 
 
 def _register(matrix, spec, spec_path: Path, uri: str, root: Path) -> str:
-    result = train_and_evaluate(matrix, spec, TrainConfig(k=10, n_folds=1, with_logreg=False, min_positives=10))
-    run = log_run(result, spec, spec_path, tracking_uri=uri, artifact_root=root, model_name=NAME,
-                  horizon_days=90, k=10)
+    result = train_and_evaluate(
+        matrix, spec, TrainConfig(k=10, n_folds=1, with_logreg=False, min_positives=10)
+    )
+    run = log_run(
+        result, spec, spec_path, tracking_uri=uri, artifact_root=root, model_name=NAME, horizon_days=90, k=10
+    )
     return run.version
 
 
@@ -55,7 +58,9 @@ def _reset(store, champion: str, history: list[str]) -> None:
 
 def _accept_all(store) -> dict[str, str]:
     tags = registry.client(store["uri"]).get_model_version(NAME, store["good"]).tags
-    return {k.removeprefix("disparity_"): "test: accepted on purpose" for k in tags if k.startswith("disparity_")}
+    return {
+        k.removeprefix("disparity_"): "test: accepted on purpose" for k in tags if k.startswith("disparity_")
+    }
 
 
 def test_the_first_model_becomes_champion_and_the_next_only_challenger(store) -> None:
@@ -118,17 +123,22 @@ def test_the_model_loads_in_a_fresh_process_without_the_training_code(store, cou
     code = f"""
 import json, sys
 import mlflow, pandas as pd
-mlflow.set_tracking_uri({store['uri']!r})
-model = mlflow.pyfunc.load_model("models:/{NAME}/{store['good']}")
+mlflow.set_tracking_uri({store["uri"]!r})
+model = mlflow.pyfunc.load_model("models:/{NAME}/{store["good"]}")
 out = model.predict(pd.read_parquet({str(path)!r}))
 leaked = [m for m in sys.modules if m.split('.')[0] in ('training', 'features', 'shouhu', 'serving')]
 print(json.dumps({{"columns": list(out.columns), "n": len(out), "leaked": leaked,
                   "bands": sorted(set(out["band"])), "reasons": json.loads(out["reasons"].iloc[0])}}))
 """
     # run outside the project folder so nothing of the project is importable by accident
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=store["folder"],
-                          env={"PATH": "/usr/bin:/bin", "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false"},
-                          timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=store["folder"],
+        env={"PATH": "/usr/bin:/bin", "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false"},
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
     assert out["columns"] == ["probability", "percentile", "band", "margin", "reasons"]
@@ -146,8 +156,15 @@ def test_nothing_logged_holds_a_child_key_and_the_card_says_the_caseworker_decid
     cards = [p for p in files if p.name == "model_card.md"]
     assert cards and all("评分仅供参考，由工作人员决定" in p.read_text(encoding="utf-8") for p in cards)
     names = {p.name for p in files}
-    assert {"calibration.png", "pr_curve.png", "shap_beeswarm.png", "fairness.csv", "feature_spec.yaml",
-            "reference.parquet", "booster.txt"} <= names
+    assert {
+        "calibration.png",
+        "pr_curve.png",
+        "shap_beeswarm.png",
+        "fairness.csv",
+        "feature_spec.yaml",
+        "reference.parquet",
+        "booster.txt",
+    } <= names
     example = next(p for p in files if p.name == "input_example.json").read_text(encoding="utf-8")
     columns = set(json.loads(example)["columns"])
     assert columns <= set(load_spec().model_inputs()) | {"age_group"}

@@ -1,4 +1,4 @@
-"""Temporal splits: no test row is scored by a model that learnt from an outcome at or after its as-of date."""
+"""Temporal splits: no test row is scored by a model that learnt from an outcome at or after its as-of."""
 
 from __future__ import annotations
 

@@ -1,0 +1,178 @@
+"""One world for the page tests, built once per session the way `shouhu demo` builds it (shouhu.demo): a tiny
+simulated county → ingest → features → train → promote into tmp paths, the demo accounts (one per role), the
+real app behind uvicorn on a free port in a thread, and Debian's headless Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 360, "height": 780}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@dataclass(frozen=True)
+class WebWorld:
+    settings: Any  # shouhu.settings.Settings
+    county: Any  # simulation.config.SimulationConfig
+    world: Any  # shouhu.demo.World
+    accounts: dict[str, Any]  # role → shouhu.demo.Account
+    app: Any
+    url: str
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def web_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from shouhu.settings import Settings, get_settings
+
+    root = tmp_path_factory.mktemp("web")
+    env = {
+        "SHOUHU_DATA_DIR": str(root / "data"),
+        "SHOUHU_WAREHOUSE": str(root / "data" / "warehouse.duckdb"),
+        "SHOUHU_DATABASE_URL": os.environ.get("SHOUHU_DATABASE_URL")
+        or f"sqlite:///{root / 'data' / 'shouhu.db'}",
+        "SHOUHU_MLFLOW_TRACKING_URI": f"sqlite:///{root / 'mlruns' / 'mlflow.db'}",
+        "SHOUHU_MLFLOW_ARTIFACT_ROOT": str(root / "mlruns"),
+        "SHOUHU_PSEUDONYM_SECRET": "web-test-secret",
+        "SHOUHU_VISITS_PER_TOWNSHIP": "10",
+    }
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)  # so code that reads get_settings() sees the same tmp world
+    get_settings.cache_clear()
+    try:
+        yield Settings()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def web_world(web_settings: Any) -> Iterator[WebWorld]:
+    import uvicorn
+
+    from serving.app import create_app
+    from shouhu import demo
+    from simulation.config import SimulationConfig
+    from training.pipeline import TrainConfig
+
+    # Small on purpose: 2 townships × 2 villages, ~150 children, 21 months; one training fold, no baseline.
+    county = SimulationConfig(
+        townships=2, villages=2, children=150, start=dt.date(2023, 1, 1), end=dt.date(2024, 9, 30), seed=7
+    )
+    small = TrainConfig(
+        n_folds=1, test_dates=2, calibration_dates=2, with_logreg=False, min_positives=3, k=10
+    )
+    world = demo.build_world(
+        web_settings, county, train_from="2023-04-01", train_config=small, progress=False
+    )
+    accounts = {a.role: a for a in demo.create_accounts(web_settings, world)}
+    app = create_app(web_settings)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield WebWorld(web_settings, county, world, accounts, app, f"http://127.0.0.1:{port}")
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def sessions(web_world: WebWorld) -> Any:
+    from tests.web.support import Sessions
+
+    return Sessions(web_world)
+
+
+@pytest.fixture
+def signed_in(browser: Any, web_world: WebWorld, sessions: Any) -> Iterator[Callable[..., Any]]:
+    """`signed_in(role, viewport, login_shot=None)`: a fresh browser context on the role's visit list. With
+    `login_shot` the page signs in through the form (and screenshots it); otherwise it reuses the role's
+    session cookie."""
+    contexts = []
+
+    def open_as(role: str, viewport: dict[str, int] = PHONE, login_shot: str | None = None) -> Any:
+        context = browser.new_context(viewport=viewport, locale="zh-CN", base_url=web_world.url)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(60_000)  # the first list of a date scores the cohort
+        if login_shot is None:
+            context.add_cookies(
+                [{"name": "shouhu_session", "value": sessions.token(role), "url": web_world.url}]
+            )
+            page.goto("/list")
+            return page
+        account = web_world.accounts[role]
+        page.goto("/list")
+        page.wait_for_url("**/login**")
+        page.fill("input[name=username]", account.username)
+        page.fill("input[name=password]", account.password)
+        page.screenshot(path=str(SCREENSHOTS / login_shot))
+        page.click("button[type=submit]")
+        page.wait_for_url("**/list**")
+        return page
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def audit_since(web_world: WebWorld) -> Callable[[], list[Any]]:
+    """Audit rows written since the test started."""
+    from serving import audit
+
+    with web_world.app.state.services.session() as session:
+        rows = audit.query(session, limit=1)
+        start = rows[0].id if rows else 0
+
+    def read() -> list[Any]:
+        with web_world.app.state.services.session() as session:
+            return [e for e in reversed(audit.query(session, limit=1000)) if e.id > start]
+
+    return read
