@@ -9,9 +9,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from factories import WarehouseFactory, ck
-
 from features.pipeline import build_matrix
+from tests.features.factories import WarehouseFactory, ck
 
 
 def row_of(matrix: pd.DataFrame, child: int, as_of: str) -> pd.Series:

@@ -3,7 +3,7 @@ the test that checks it. As-of dates: 2024-01-20, 2024-06-01, 2024-06-10."""
 
 from __future__ import annotations
 
-from factories import (
+from tests.features.factories import (
     T,
     WarehouseFactory,
     attendance_rows,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from scenario import county
 from typer.testing import CliRunner
 
 from shouhu.cli import app
+from tests.features.scenario import county
 
 
 def test_monthly_run_writes_a_parquet_per_contract_and_prints_missingness(tmp_path: Path) -> None:

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import row_of
-from factories import WarehouseFactory, attendance_rows, ck, registry_row
-from scenario import DATES, county
 
 from features.pipeline import build_matrix
 from features.spec import load_spec
+from tests.features.conftest import row_of
+from tests.features.factories import WarehouseFactory, attendance_rows, ck, registry_row
+from tests.features.scenario import DATES, county
 
 
 @pytest.fixture(scope="module", params=[False, True], ids=["window-join", "prefix-sums"])

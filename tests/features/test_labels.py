@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import row_of
-from factories import T, WarehouseFactory, incident_row, registry_row
 
 from data_contracts.pseudonym import child_key
 from features.pipeline import build_matrix
 from shouhu.settings import get_settings
+from tests.features.conftest import row_of
+from tests.features.factories import T, WarehouseFactory, incident_row, registry_row
 
 
 def county() -> WarehouseFactory:

@@ -6,11 +6,19 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import row_of
-from factories import T, WarehouseFactory, episode_row, incident_row, member_row, registry_row, visit_row
 
 from features.pipeline import build_matrix
 from features.rules import RULES
+from tests.features.conftest import row_of
+from tests.features.factories import (
+    T,
+    WarehouseFactory,
+    episode_row,
+    incident_row,
+    member_row,
+    registry_row,
+    visit_row,
+)
 
 AS_OF = "2024-06-01"
 

@@ -10,8 +10,12 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pytest
-from conftest import row_of
-from factories import (
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from features.pipeline import build_matrix
+from tests.features.conftest import row_of
+from tests.features.factories import (
     T,
     WarehouseFactory,
     attendance_rows,
@@ -24,11 +28,7 @@ from factories import (
     school_event_row,
     visit_row,
 )
-from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
-from scenario import county
-
-from features.pipeline import build_matrix
+from tests.features.scenario import county
 
 AS_OF = pd.Timestamp("2024-06-01")
 LABELS = ("label", "label_observable", "true_label", "true_risk")
