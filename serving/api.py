@@ -109,6 +109,9 @@ def token(
         raise HTTPException(
             429, "too many sign-in attempts; try again later", headers={"Retry-After": str(int(wait) + 1)}
         )
+    if "\x00" in form.username or "\x00" in form.password:
+        # PostgreSQL text cannot hold NUL; such a name matches no account, so refuse before any query.
+        raise HTTPException(401, "wrong username or password", headers={"WWW-Authenticate": "Bearer"})
     who = authenticate(session, form.username, form.password)
     if who is None:
         audit.record(session, (form.username[:64], "unknown"), "sign_in", "denied")

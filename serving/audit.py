@@ -12,6 +12,12 @@ from serving.access import Principal
 from serving.tables import AuditEntry
 
 
+def _clean(text: str) -> str:
+    # Denials are logged with what the caller sent; PostgreSQL text cannot hold NUL, and a denial must
+    # still be written.
+    return text.replace("\x00", "\ufffd")
+
+
 def record(
     session: Session,
     who: Principal | tuple[str, str],
@@ -27,13 +33,13 @@ def record(
     session.add(
         AuditEntry(
             at=dt.datetime.now(dt.UTC),
-            username=username[:64],
-            role=role[:32],
+            username=_clean(username)[:64],
+            role=_clean(role)[:32],
             action=action,
-            child_key=child_key,
-            scope=scope,
+            child_key=child_key and _clean(child_key),
+            scope=scope and _clean(scope),
             outcome=outcome,
-            detail=(detail or None) and detail[:255],
+            detail=(detail or None) and _clean(detail)[:255],
         )
     )
     if commit:

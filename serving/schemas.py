@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from serving.decisions import Action
+
+
+def _no_nul(text: str) -> str:
+    # PostgreSQL text cannot hold NUL bytes; refuse them at the edge (422) rather than fail in the database.
+    if "\x00" in text:
+        raise ValueError("text must not contain NUL (\\x00) characters")
+    return text
+
+
+FreeText = Annotated[str, AfterValidator(_no_nul)]
 
 CHILD_KEY_PATTERN = r"^c_[0-9a-f]{16}$"
 CODE12_PATTERN = r"^\d{12}$"
@@ -71,8 +81,8 @@ class VisitFindings(BaseModel):
 
     child_seen: bool | None = Field(None, description="是否见到儿童")
     guardian_present: bool | None = Field(None, description="监护人是否在场")
-    concerns: list[str] = Field(default_factory=list, max_length=20, description="发现的问题（代码）")
-    notes: str | None = Field(None, max_length=2000, description="走访发现（文字）")
+    concerns: list[FreeText] = Field(default_factory=list, max_length=20, description="发现的问题（代码）")
+    notes: FreeText | None = Field(None, max_length=2000, description="走访发现（文字）")
 
 
 class DecisionIn(BaseModel):
@@ -80,7 +90,7 @@ class DecisionIn(BaseModel):
 
     list_row_id: int = Field(ge=1, le=2**31 - 1, description="看到的名单行编号")
     action: Action = Field(description="处理决定")
-    reason: str | None = Field(
+    reason: FreeText | None = Field(
         None, max_length=2000, description="原因（未按顺序或对强制报告情形暂不处理时必填）"
     )
     findings: VisitFindings | None = Field(None, description="走访发现（可选）")

@@ -40,7 +40,7 @@ def score_matrix(matrix: pd.DataFrame, model: Any) -> pd.DataFrame:
     """The serving view of a scored matrix: scope columns, score, rule flags and parsed reasons."""
     if matrix.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in SCORE_COLUMNS})
-    predicted = model.predict(matrix)
+    predicted = model.predict(_model_inputs(matrix, model))
     out = pd.DataFrame(
         {
             "child_key": matrix["child_key"].astype(str).to_numpy(),
@@ -54,6 +54,16 @@ def score_matrix(matrix: pd.DataFrame, model: Any) -> pd.DataFrame:
         }
     )
     return out
+
+
+def _model_inputs(matrix: pd.DataFrame, model: Any) -> pd.DataFrame:
+    """Only the columns the model's signature names: the matrix also holds keys, audit groups and labels,
+    which the model ignores anyway but MLflow would warn about on every scoring."""
+    metadata = getattr(model, "metadata", None)
+    schema = metadata.get_input_schema() if metadata is not None else None
+    if schema is None:
+        return matrix
+    return matrix[[c for c in schema.input_names() if c in matrix.columns]]
 
 
 class Scorer:

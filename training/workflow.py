@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from features.spec import AUDIT_COLUMNS
 from training import data
 from training.pipeline import TrainConfig, TrainResult, train_and_evaluate
 from training.registry import Promotion, promote
@@ -114,20 +115,8 @@ def retrain(
     return Retrained(report, trained, promotion)
 
 
-SCORE_KEEP = (
-    "child_key",
-    "as_of",
-    "village_code",
-    "township_code",
-    "sex",
-    "ethnicity_code",
-    "minority",
-    "has_disability",
-    "age_group",
-    "rule_flags",
-    "label",
-    "label_observable",
-)
+# What a scores file keeps beside the model's outputs: keys, audit groups (for `shouhu audit`), flags, labels.
+SCORE_KEEP = ("child_key", "as_of", *AUDIT_COLUMNS, "rule_flags", "label", "label_observable")
 
 
 def load_champion(settings: Any) -> tuple[Any, str]:

@@ -28,6 +28,12 @@ def test_a_wrong_password_is_refused_and_audited(client, accounts, audit_rows) -
     assert (audit_rows()[-1]["action"], audit_rows()[-1]["outcome"]) == ("sign_in", "denied")
 
 
+def test_a_username_with_a_nul_byte_is_refused_not_a_server_error(client, accounts) -> None:
+    # Found by schemathesis on PostgreSQL, whose text columns cannot hold NUL.
+    r = client.post("/api/v1/auth/token", data={"username": "director\x00a1", "password": f.PASSWORD})
+    assert r.status_code == 401
+
+
 def test_expired_and_forged_tokens_are_refused(client, app, accounts) -> None:
     secret = app.state.services.settings.token_secret.get_secret_value()
     old = issue_token("county_staff", secret, 1, now=dt.datetime.now(dt.UTC) - dt.timedelta(hours=2))

@@ -145,6 +145,8 @@ def test_the_data_team_reads_decisions_without_free_text(client, accounts) -> No
         {"list_row_id": 1, "action": "visited", "reason": "x" * 2001},
         {"list_row_id": 1, "action": "visited", "findings": {"unknown": 1}},
         {"action": "visited"},
+        {"list_row_id": 1, "action": "visited", "reason": "nul\x00byte"},
+        {"list_row_id": 1, "action": "visited", "findings": {"notes": "nul\x00byte"}},
     ],
 )
 def test_malformed_decisions_get_422(client, accounts, body) -> None:
