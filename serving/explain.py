@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -18,14 +19,35 @@ def _num(value: Any) -> str:
     return f"{number:.2f}".rstrip("0").rstrip(".")
 
 
+_CODE = re.compile(r"(\d+)([^\d/–]+)")  # "0较好/1一般/2差" -> (0, 较好), (1, 一般), (2, 差)
+
+
+def value_text(value: Any, unit: str) -> str:
+    """A value as a caseworker reads it: 是/否 for flags, the label of a coded scale, a percentage for shares,
+    otherwise the number with its unit."""
+    number = _num(value)
+    if number == "缺失":
+        return number
+    if unit == "0/1":
+        return "是" if float(value) >= 0.5 else "否"
+    if unit.startswith("比例"):
+        return f"{float(value) * 100:.0f}%"
+    if "/" in unit and "–" not in unit:  # a closed code list: show the code's label
+        codes = dict(_CODE.findall(unit))
+        if number in codes:
+            return codes[number]
+    if any(ch.isdigit() for ch in unit):  # an ordinal range such as "1差–5好": the value and the scale
+        return f"{number}（{unit}）"
+    return f"{number} {unit}".strip()
+
+
 def reason_text(reason: dict[str, Any]) -> str:
-    """e.g. "近30天无故缺勤 6 天（参考人群中位数 0 天）"."""
+    """e.g. "近30天无故缺勤天数 6 天（参考人群中位数 0 天）"."""
     unit = reason.get("unit") or ""
     label = reason.get("label_zh") or reason.get("indicator", "")
-    value = _num(reason.get("value"))
-    text = f"{label} {value}{unit if value != '缺失' else ''}"
+    text = f"{label} {value_text(reason.get('value'), unit)}"
     if reason.get("reference") is not None:
-        text += f"（参考人群中位数 {_num(reason['reference'])}{unit}）"
+        text += f"（参考人群中位数 {value_text(reason['reference'], unit)}）"
     return text
 
 

@@ -3,7 +3,8 @@
 Order (documented, deterministic, stored with every list as `tie_break`):
 1. children with any mandatory-report rule flag first, whatever their score;
 2. then by calibrated probability, highest first;
-3. ties broken by child_key ascending (a pseudonym, so the order favours no one).
+3. ties (isotonic calibration has plateaus) broken by percentile, the rank of the model's raw margin;
+4. remaining ties by child_key ascending (a pseudonym, so the order favours no one).
 A list is immutable: one per (scope, as-of date, model version); asking again returns the same list."""
 
 from __future__ import annotations
@@ -21,13 +22,17 @@ from serving.scoring import Scorer
 from serving.tables import VisitList, VisitListRow
 from serving.warehouse import Warehouse
 
-TIE_BREAK = "rule-flagged first; then probability descending; ties by child_key ascending"
+TIE_BREAK = (
+    "rule-flagged first; then probability descending; ties by percentile descending, then child_key ascending"
+)
 
 
 def rank(scored: pd.DataFrame) -> pd.DataFrame:
     """`scored` in list order with a 1-based `rank` column."""
     ordered = scored.assign(_flagged=scored["rule_flags"].astype(str) != "").sort_values(
-        ["_flagged", "probability", "child_key"], ascending=[False, False, True], kind="mergesort"
+        ["_flagged", "probability", "percentile", "child_key"],
+        ascending=[False, False, False, True],
+        kind="mergesort",
     )
     ordered = ordered.drop(columns="_flagged").reset_index(drop=True)
     ordered.insert(0, "rank", range(1, len(ordered) + 1))

@@ -20,11 +20,25 @@ def test_ranking_puts_a_flagged_child_first_even_with_the_lowest_score_and_break
         {
             "child_key": ["c_b", "c_a", "c_c", "c_d"],
             "probability": [0.5, 0.5, 0.9, 0.01],
+            "percentile": [50.0, 50.0, 90.0, 1.0],
             "rule_flags": ["", "", "", "living_alone_or_unsupervised"],
         }
     )
     assert rank(scored)["child_key"].tolist() == ["c_d", "c_c", "c_a", "c_b"]
     assert rank(scored)["rank"].tolist() == [1, 2, 3, 4]
+
+
+def test_equal_calibrated_probabilities_are_ordered_by_the_models_percentile_before_the_key() -> None:
+    # Isotonic calibration maps many margins to one probability; the margin's percentile keeps the ranking.
+    scored = pd.DataFrame(
+        {
+            "child_key": ["c_a", "c_b", "c_c"],
+            "probability": [0.2, 0.2, 0.2],
+            "percentile": [94.9, 99.0, 97.5],
+            "rule_flags": ["", "", ""],
+        }
+    )
+    assert rank(scored)["child_key"].tolist() == ["c_b", "c_c", "c_a"]
 
 
 def _lowest_scoring_child(app, county: f.County, village: str, as_of: dt.date) -> str:
