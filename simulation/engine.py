@@ -133,6 +133,7 @@ class Engine:
         self.carer_health = pop.h_carer_health.astype(np.int64).copy()
         self.carer_age0 = pop.h_carer_age0.copy()
         self.carer_gone = np.zeros(H, bool)
+        self.acute_until = np.full(H, -1)  # primary caregiver acutely incapable until this day [D]
         self.replace_day = np.full(H, NEVER)
         self.away = pop.h_father_away | pop.h_mother_away
         self.home = np.zeros(H, bool)
@@ -164,6 +165,11 @@ class Engine:
         self.p_health = {
             int(p): ("good" if rng.random() < 0.6 else "chronic_illness") for p in pop.h_second if p >= 0
         }
+        # P8 one parent home but incapable: the parent at home is severely ill or disabled (a household
+        # member, not the primary caregiver)
+        for h in np.flatnonzero(pop.h_guard == G["one_parent_home_incapable"]):
+            parent = pop.h_mother[h] if pop.h_father_away[h] else pop.h_father[h]
+            self.p_health[int(parent)] = "severe_illness" if rng.random() < 0.5 else "disabled"
 
         # what workers know
         g0 = self._guardian()
@@ -217,7 +223,13 @@ class Engine:
     def _guardian(self, t: int = 0) -> np.ndarray:
         carer_age = self.carer_age0 + t / 365.25
         return HZ.guardian_deficit(
-            self.guard, self.carer_health, carer_age, self.carer_gone, self.home, self._support(t)
+            self.guard,
+            self.carer_health,
+            carer_age,
+            self.carer_gone,
+            self.home,
+            self._support(t),
+            acute=self.acute_until > t,
         )
 
     def _neglect(self, g: np.ndarray, t: int = 0) -> np.ndarray:
@@ -737,7 +749,12 @@ class Engine:
         die = has & (self.carer_health == 2) & (rng.random(self.H) < p_die) & ~worse
         recover = has & (self.carer_health == 2) & ~die & ~worse & (rng.random(self.H) < 0.04)
         self.carer_health[recover] = 1
-        changed = worse | recover
+        # a fall into severe illness is sometimes an acute incapacity episode (P_ACUTE_INCAPACITY [D])
+        acute = worse & (self.carer_health == 2) & (rng.random(self.H) < P.P_ACUTE_INCAPACITY)
+        self.acute_until[acute] = t + rng.integers(*P.ACUTE_INCAPACITY_DAYS, size=int(acute.sum()))
+        ended = (self.acute_until >= 0) & ((self.acute_until <= t) | recover | die)
+        self.acute_until[ended] = -1
+        changed = worse | recover | ended
         for h in np.flatnonzero(changed):
             self._mark_dirty_later(int(h), t)
         for h in np.flatnonzero(die):
@@ -751,6 +768,7 @@ class Engine:
 
     def _caregiver_dies(self, h: int, t: int) -> None:
         self.carer_gone[h] = True
+        self.acute_until[h] = -1
         self.carer_health[h] = 4
         self.p_dead.add(int(self.carer[h]))
         self.dirty.add(h)
@@ -762,6 +780,7 @@ class Engine:
         rng = self.rng
         self.replace_day[h] = NEVER
         self.carer_gone[h] = False
+        self.acute_until[h] = -1
         if self.away[h] and rng.random() < 0.25:
             self._exit_household(h, t, "parents_returned")
             return
@@ -1263,6 +1282,10 @@ class Engine:
             capacity, reason = "capable", None
             if dead:
                 capacity, reason = "incapable", "deceased"
+            elif p == self.carer[h] and self.acute_until[h] >= 0:
+                capacity, reason = "incapable", "severe_illness"
+            elif p == self.carer[h] and health in ("severe_illness", "disabled"):
+                capacity = "limited"  # still looks after the child (P_ACUTE_INCAPACITY [D])
             elif health in ("severe_illness", "disabled"):
                 capacity, reason = (
                     "incapable",

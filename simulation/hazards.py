@@ -104,11 +104,15 @@ def guardian_deficit(
     carer_gone: np.ndarray,
     parents_home: np.ndarray,
     support: np.ndarray,
+    acute: np.ndarray | None = None,
 ) -> np.ndarray:
-    """G per household [D]: type baseline + caregiver health and age; parents home and case support help."""
+    """G per household [D]: type baseline + caregiver health and age (+ an acute incapacity episode of the
+    primary caregiver); parents home and case support help."""
     base = np.array([0.15, 0.35, 0.5, 0.05, 0.9, 1.4, 1.7])[guard_type]  # GUARDIANSHIP_CODES order
     health = np.array([0.0, 0.25, 1.0, 0.7, 2.0])[carer_health]  # good, chronic, severe, disabled, deceased
     g = base + health + 0.04 * np.maximum(carer_age - 70.0, 0.0)
+    if acute is not None:
+        g = g + P.ACUTE_INCAPACITY_G * acute
     g = np.where(carer_gone, np.maximum(g, 2.0), g)
     g = np.where(parents_home, 0.3 * g, g)
     return g * np.where(support, 0.6, 1.0)

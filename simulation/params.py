@@ -20,14 +20,16 @@ P_BROAD_ONLY = 0.07  # one parent away, the other at home and capable
 P_KUNJING_NOT_LBC = 0.07
 
 # §3.1 P8 guardianship among narrow LBC (2016): grandparents 89.3, relatives 3.3, one parent incapable 3.4,
-# unsupervised 4.0. Splits inside a P8 category are [D].
+# unsupervised 4.0. Splits inside a P8 category are [D]. After the 2016–17 campaign 无人监护 is officially ≈ 0
+# (P8b 2018: grandparents 96, relatives 4); the simulated years are later, so [D] we keep a residual 1.5%
+# de facto unsupervised (between P8 and P8b) and give the remaining 2.5 points to grandparents.
 GUARDIANSHIP_NARROW = {
-    "grandparents": 0.893,
+    "grandparents": 0.918,
     "other_relatives": 0.030,  # P8 relatives 3.3 → 3.0 relatives + 0.3 non-relative [D]
     "non_relative_entrusted": 0.003,
     "one_parent_home_incapable": 0.034,
-    "unsupervised": 0.025,  # P8 无人监护 4.0 → 2.5 unsupervised + 1.5 self/siblings [D]
-    "self_or_siblings": 0.015,
+    "unsupervised": 0.010,  # residual 无人监护 1.5 → 1.0 unsupervised + 0.5 self/siblings [D]
+    "self_or_siblings": 0.005,
 }
 
 # Exit/entry hazards per year [D] from §3.1 P2 (net −11.5%/yr including aging out at 16)
@@ -64,6 +66,13 @@ CAREGIVER_HEALTH = {"good": 0.58, "chronic_illness": 0.35, "severe_illness": 0.0
 HEALTH_WORSEN_MONTHLY = 0.006
 HEALTH_AGE_SLOPE = 0.06
 DEATH_MONTHLY_SEVERE = 0.015  # [D] monthly death hazard once severely ill
+# [D] An incapable primary caregiver (无监护能力) is a rare, transient state: when a caregiver's health
+# worsens into severe illness, with this chance they cannot look after the child for a while (bedridden,
+# in hospital) until they recover, someone takes over or they die. Otherwise severe illness or disability
+# is recorded as limited capacity (the child is still looked after).
+P_ACUTE_INCAPACITY = 0.5
+ACUTE_INCAPACITY_DAYS = (30, 120)
+ACUTE_INCAPACITY_G = 0.6  # [D] extra caregiving deficit while it lasts
 REPLACE_CAREGIVER_DAYS = (20, 120)  # [D] days until a relative or a returning parent takes over
 P_SECOND_GRANDPARENT = 0.6  # [D]
 P_CROSS_PROVINCE = 0.433  # G4 (LBC parents, 11-province survey): other province 43.3%

@@ -153,16 +153,18 @@ def build_population(
     h_dibao = (rng.random(H) < P.P_DIBAO) | (h_kunjing == KUNJING_CODES.index("poverty_dibao"))
 
     # caregivers (§3.2 G1–G3)
-    grand = np.isin(h_guard, [G["grandparents"], G["unsupervised"], G["self_or_siblings"]])
+    # P8 "one parent home but incapable" is an LBC type: the child is still cared for day to day by someone
+    # else, usually a grandparent [D]; the incapable parent lives at home as a household member
+    grand = np.isin(
+        h_guard,
+        [G["grandparents"], G["one_parent_home_incapable"], G["unsupervised"], G["self_or_siblings"]],
+    )
     carer_age = np.where(grand, _truncnorm(rng, P.GRANDPARENT_AGE, H), _truncnorm(rng, P.RELATIVE_AGE, H))
-    parent_carer = np.isin(h_guard, [G["one_parent_home_capable"], G["one_parent_home_incapable"]])
+    parent_carer = h_guard == G["one_parent_home_capable"]
     carer_age = np.where(parent_carer, _truncnorm(rng, P.PARENT_AGE, H), carer_age)
     health = _choice(rng, P.CAREGIVER_HEALTH, H)
     older = carer_age > 68
     health = np.where(older & (health == 0) & (rng.random(H) < 0.3), 1, health)
-    health[h_guard == G["one_parent_home_incapable"]] = rng.choice(
-        [2, 3], size=(h_guard == G["one_parent_home_incapable"]).sum()
-    )
     edu = _choice(rng, P.CAREGIVER_EDUCATION, H)
 
     # latent household propensities [D]: a minority carry most of the risk
@@ -261,7 +263,7 @@ def build_population(
             else:
                 h_mother[h] = idx
         g = h_guard[h]
-        if g in (G["one_parent_home_capable"], G["one_parent_home_incapable"]):
+        if g == G["one_parent_home_capable"]:
             h_caregiver[h] = h_mother[h] if h_father_away[h] else h_father[h]
             continue
         if g == G["other_relatives"]:

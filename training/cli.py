@@ -265,8 +265,12 @@ def audit(
     predicted: Annotated[str | None, typer.Option(help="Selected = this 0/1 column.")] = None,
     reference: Annotated[str | None, typer.Option(help="Reference group (default: the largest).")] = None,
     score_column: Annotated[
-        str, typer.Option("--score", help="Score column for top-k/top-pct/threshold.")
-    ] = "score",
+        str | None,
+        typer.Option(
+            "--score",
+            help="Score column for top-k/top-pct/threshold (default: 'score', else Shouhu's 'probability').",
+        ),
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="Also write the table to this CSV file.")] = None,
 ) -> None:
     """Fairness audit of a scored file: per group n, base rate, selection rate, precision, TPR, FPR, FNR and
@@ -277,6 +281,9 @@ def audit(
 
     try:
         frame = read_scores(scores)
+        if score_column is None:  # any system's "score"; Shouhu's own scores file calls it "probability"
+            shouhu_file = "score" not in frame.columns and "probability" in frame.columns
+            score_column = "probability" if shouhu_file else "score"
         selected = selection(
             frame, score_column if predicted is None else None, top_k, top_pct, threshold, predicted
         )
