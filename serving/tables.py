@@ -1,8 +1,8 @@
 """The service database's tables (SQLAlchemy 2 declarative). The schema itself is created by Alembic
 (`serving/migrations`); these classes must match the latest revision (a test compares them).
 
-Visit lists, their rows, decisions and the audit log are append-only: `db.guard_append_only` refuses any
-ORM update or delete of them, and the migration adds database triggers that refuse raw SQL ones too."""
+Visit lists, their rows, decisions, concern levels and the audit log are append-only: `db.guard_append_only`
+refuses any ORM update or delete of them, and the migrations add database triggers refusing raw SQL ones."""
 
 from __future__ import annotations
 
@@ -118,4 +118,20 @@ class AuditEntry(Base):
     detail: Mapped[str | None] = mapped_column(String(255))
 
 
-APPEND_ONLY: tuple[type[Base], ...] = (VisitList, VisitListRow, Decision, AuditEntry)
+class ConcernLevel(Base):
+    """The caseworker's own concern level for a child in a cycle, asked before the score is shown, so their
+    judgement is recorded unanchored by the model's. A change of mind is a new row; the latest counts."""
+
+    __tablename__ = "concern_levels"
+    __table_args__ = (Index("ix_concern_levels_child_cycle", "child_key", "cycle"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    child_key: Mapped[str] = mapped_column(String(32))
+    cycle: Mapped[dt.date] = mapped_column(Date)
+    level: Mapped[str] = mapped_column(String(16))
+    given_by: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(32))
+    given_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+APPEND_ONLY: tuple[type[Base], ...] = (VisitList, VisitListRow, Decision, AuditEntry, ConcernLevel)

@@ -5,9 +5,8 @@ functions (`serving.api`) with the caller read from the session cookie instead o
 An `HTTPException` from those functions becomes a `PageError`, which the pages render as a Chinese page.
 
 A few things the API has no function for yet live here, on top of the serving modules (candidates to move into
-the service layer): the caseworker's own concern level recorded before the score is shown (stored as an
-append-only audit row until the service database has a table for it), the latest decision per list row, area
-names for filters, and the band cut-offs of the loaded model."""
+the service layer): the latest decision per list row, area names for filters, and the band cut-offs of the
+loaded model. Concern levels have their own service module (`serving.concerns`)."""
 
 from __future__ import annotations
 
@@ -21,7 +20,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from serving import api, audit, schemas
+from serving import api, audit, concerns, schemas
 from serving.access import DECISION_ROLES, Principal
 from serving.champion import ModelUnavailable
 from serving.decisions import ACTION_ZH, Action
@@ -32,7 +31,7 @@ from serving.warehouse import WarehouseUnavailable
 COOKIE = "shouhu_session"
 FULL_LIST = 100_000  # pages show (and export) the whole list of the caller's scope, filtered on the page
 CONCERN_ACTION = "record_concern"
-CONCERN_ZH = {"high": "非常担心", "medium": "有些担心", "low": "不太担心", "unknown": "不了解情况"}
+CONCERN_ZH = concerns.LEVELS
 T = TypeVar("T")
 
 
@@ -140,32 +139,22 @@ def asks_concern(who: Principal) -> bool:
 
 def prior_concern(session: Session, who: Principal, child_key: str, cycle: dt.date) -> str | None:
     """The caller's own concern level for this child in this cycle, if they gave one."""
-    for entry in audit.query(session, child_key=child_key, username=who.username, limit=500):
-        if entry.action == CONCERN_ACTION and entry.outcome == "ok" and entry.detail:
-            parts = entry.detail.split()
-            if len(parts) == 4 and parts[0] == "cycle" and parts[1] == cycle.isoformat():
-                return parts[3]
-    return None
+    return concerns.given(session, who, child_key, cycle)
 
 
 def record_concern(
     svc: Services, session: Session, who: Principal, child_key: str, cycle: dt.date, level: str
 ) -> None:
     """Record the caseworker's concern level, given before they see the score. Access is checked (and a
-    denial audited) by the API's own child check; the level itself is an append-only audit row."""
+    denial audited) by the API's own child check; the level goes to the append-only concern_levels table and
+    the act of giving it to the audit log."""
     if level not in CONCERN_ZH:
         raise PageError(422, "请选择担忧程度")
     call(api._open_child, svc, session, who, child_key, CONCERN_ACTION)
     if not asks_concern(who):
         raise PageError(403, "该角色不记录担忧程度")
-    audit.record(
-        session,
-        who,
-        CONCERN_ACTION,
-        "ok",
-        child_key=child_key,
-        detail=f"cycle {cycle.isoformat()} level {level}",
-    )
+    concerns.record(session, who, child_key, cycle, level)
+    audit.record(session, who, CONCERN_ACTION, "ok", child_key=child_key, detail=f"cycle {cycle.isoformat()}")
 
 
 @dataclass(frozen=True)

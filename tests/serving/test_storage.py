@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from serving.db import AppendOnlyError
-from serving.tables import AuditEntry, Base, Decision, VisitList, VisitListRow
+from serving.tables import AuditEntry, Base, ConcernLevel, Decision, VisitList, VisitListRow
 
 pytestmark = pytest.mark.db
 _DAYS = itertools.count()
@@ -72,11 +72,14 @@ def test_migrations_create_every_declared_table_with_its_columns(app, client) ->
 
 
 def test_migrating_again_changes_nothing(app, client) -> None:
-    from serving.db import migrate
+    from alembic.script import ScriptDirectory
 
+    from serving.db import alembic_config, migrate
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     migrate(app.state.services.engine)  # idempotent: already at head
     with app.state.services.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == head == "0002"
 
 
 def test_a_decision_cannot_be_changed_or_deleted_through_the_orm(app, client) -> None:
@@ -92,7 +95,9 @@ def test_a_decision_cannot_be_changed_or_deleted_through_the_orm(app, client) ->
             session.commit()
 
 
-@pytest.mark.parametrize("table", ["decisions", "audit_log", "visit_lists", "visit_list_rows"])
+@pytest.mark.parametrize(
+    "table", ["decisions", "audit_log", "visit_lists", "visit_list_rows", "concern_levels"]
+)
 def test_the_database_refuses_raw_updates_and_deletes_of_append_only_tables(app, client, table) -> None:
     services = app.state.services
     with services.session() as session:
@@ -107,6 +112,16 @@ def test_the_database_refuses_raw_updates_and_deletes_of_append_only_tables(app,
                 scope=None,
                 outcome="ok",
                 detail=None,
+            )
+        )
+        session.add(
+            ConcernLevel(
+                child_key="c_x",
+                cycle=dt.date(2024, 1, 1),
+                level="high",
+                given_by="x",
+                role="supervisor",
+                given_at=dt.datetime.now(dt.UTC),
             )
         )
         session.commit()

@@ -6,7 +6,9 @@ import io
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
+from serving.tables import ConcernLevel
 from tests.web.conftest import DESKTOP, PHONE, SCREENSHOTS
 
 NOTE = "评分仅供参考，由工作人员决定"
@@ -80,6 +82,9 @@ def test_children_director_opens_the_top_child_sees_why_and_records_a_decision(
     assert ("read_child", "ok") in mine
     assert ("record_concern", "ok") in mine
     assert ("record_decision", "ok") in mine
+    with web_world.app.state.services.session() as session:
+        given = session.scalars(select(ConcernLevel).where(ConcernLevel.child_key == top["child"])).all()
+    assert [(c.level, c.given_by) for c in given] == [("medium", "zhuren")]
 
 
 @pytest.mark.browser
