@@ -40,11 +40,23 @@ def event_time(source: str) -> str:
 def visible_events(t: ir.Table, dates: ir.Table, time_col: str, window_days: int | None) -> ir.Table:
     """(event, as_of) pairs for events recorded before as_of whose event time lies in
     [as_of - window_days, as_of); no window means all history. Adds `_t` (the event time)."""
-    ev = t if time_col == "_t" else t.mutate(_t=t[time_col])
+    ev = within_bounds(t if time_col == "_t" else t.mutate(_t=t[time_col]), dates, window_days)
     preds = [ev.recorded_at < dates.as_of, ev._t < dates.as_of]
     if window_days is not None:
         preds.append(ev._t >= dates.as_of - ibis.interval(days=window_days))
     return ev.join(dates, preds)
+
+
+def within_bounds(ev: ir.Table, dates: ir.Table, window_days: int | None) -> ir.Table:
+    """`ev` (with `_t`) narrowed to the span any as-of date can see: recorded and dated before the latest
+    as_of, dated after the earliest as_of minus the window. Implied by the join predicates of
+    `visible_events`, so it changes no result; it only lets the engine drop most of a long history while
+    scanning, before the (inequality) join with the dates and before any window function."""
+    span = dates.aggregate(_last=dates.as_of.max(), _first=dates.as_of.min())  # one row
+    preds = [ev.recorded_at < span._last, ev._t < span._last]
+    if window_days is not None:
+        preds.append(ev._t >= span._first - ibis.interval(days=window_days))
+    return ev.join(span, preds).select(*ev.columns)
 
 
 def registry_snapshot(wh: Warehouse, dates: ir.Table) -> ir.Table:

@@ -5,7 +5,7 @@ any backend. One join per source and window class, never a Python loop over date
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import reduce
 
@@ -24,6 +24,8 @@ EVENT_AGGREGATES = {"count", "share", "any", "days_since_last", "latest", "days_
 SNAPSHOT_AGGREGATES = {"snapshot", "snapshot_has", "age_years"}
 CAREGIVER_AGGREGATES = {"caregiver", "caregiver_age", "children_per_caregiver"}
 SEASON_AGGREGATES = {"days_to_holiday", "calendar_share_ahead", "month_share_ahead"}
+# windowed aggregates that are sums of per-record counts (the same from a join or from running sums)
+ADDITIVE = {"count", "share", "share_change", "any"}
 
 
 @dataclass
@@ -132,26 +134,56 @@ def _latest_key(t: ir.Table, time_col: str) -> ir.IntegerValue:
     return day * 10_000_000_000 + t.recorded_at.epoch_seconds().cast("int64")
 
 
-def event_inputs(t: ir.Table, time_col: str, inds: list[Indicator]) -> ir.Table:
-    """The source narrowed to what its indicators read: each condition and value computed once per record,
-    before the join with the as-of dates multiplies the rows."""
+class Conditions:
+    """Named boolean columns, one per distinct condition set: indicators of a source mostly share theirs
+    (attendance's five test two), so each is computed once per record."""
+
+    def __init__(self, t: ir.Table) -> None:
+        self.t = t
+        self.columns: dict[str, ir.Value] = {}
+        self._names: dict[tuple, str] = {}
+
+    def name(self, key: tuple, expr: ir.BooleanValue) -> str:
+        if key not in self._names:
+            self._names[key] = f"_c{len(self._names)}"
+            self.columns[self._names[key]] = expr
+        return self._names[key]
+
+    def where(self, ind: Indicator) -> str:
+        return self.name(("w", ind.where_any), any_of(self.t, ind.where_any))
+
+    def den(self, ind: Indicator) -> str:
+        return self.name(("d", ind.denominator), any_of(self.t, ind.denominator))
+
+
+def _needs_key(ind: Indicator) -> bool:
+    return ind.aggregate in ("latest", "days_past_latest")
+
+
+def event_inputs(t: ir.Table, time_col: str, inds: list[Indicator]) -> tuple[ir.Table, dict[int, tuple]]:
+    """The source narrowed to what its indicators read: each distinct condition and value computed once per
+    record, before the join with the as-of dates multiplies the rows. Returns the table and, per indicator
+    number, the names of its (match, denominator) columns."""
     cols: dict[str, ir.Value] = {"child_key": t.child_key, "_t": t[time_col], "recorded_at": t.recorded_at}
-    cols["_k"] = _latest_key(t, time_col)
+    if any(_needs_key(i) for i in inds):
+        cols["_k"] = _latest_key(t, time_col)
+    conds = Conditions(t)
+    names = {n: (conds.where(ind), conds.den(ind)) for n, ind in enumerate(inds)}
     for n, ind in enumerate(inds):
-        cols[f"_m{n}"] = any_of(t, ind.where_any)
-        cols[f"_d{n}"] = any_of(t, ind.denominator)
         if ind.aggregate == "latest":
             cols[f"_v{n}"] = encoded(t[ind.column], ind)
         elif ind.aggregate == "days_past_latest":
             cols[f"_v{n}"] = t[ind.column]
-    return t.select(**cols)
+    return t.select(**cols, **conds.columns), names
 
 
-def event_metric(j: ir.Table, ind: Indicator, n: int) -> tuple[ir.Value, float | None]:
+def event_metric(
+    j: ir.Table, ind: Indicator, n: int, names: tuple[str, str]
+) -> tuple[ir.Value, float | None]:
     """The aggregate expression of event indicator number `n` over the joined (event, as_of) table, and the
     value for a child without records."""
     win = _in_window(j, ind.window_days)
-    match, den = j[f"_m{n}"], j[f"_d{n}"]
+    match, den = j[names[0]], j[names[1]]
     agg = ind.aggregate
     if agg == "count":
         count = (match & den & win).cast("float64").sum()
@@ -180,23 +212,80 @@ def event_metric(j: ir.Table, ind: Indicator, n: int) -> tuple[ir.Value, float |
 
 
 def event_part(v: Views, source: str, inds: list[Indicator]) -> Part:
+    """The event aggregates of a source from one join of its records with the as-of dates (each record
+    with each as_of whose window holds it). Windowed counts, shares and their changes become one filtered
+    COUNT per distinct (condition, span), against span bounds computed once per as_of, not per row."""
     tcol = asof.event_time(source)
-    narrow = event_inputs(v.wh.table(source), tcol, inds)
-    j = asof.visible_events(narrow, v.dates, "_t", _max_window(inds))
-    metrics = {i.name: event_metric(j, i, n) for n, i in enumerate(inds)}
-    table = j.group_by(list(KEY)).aggregate(**{n: m for n, (m, _) in metrics.items()})
-    return Part(table, list(metrics), fill={n: f for n, (_, f) in metrics.items() if f is not None})
+    narrow, names = event_inputs(v.wh.table(source), tcol, inds)
+    windowed = [n for n, i in enumerate(inds) if i.aggregate in ADDITIVE and i.window_days]
+    spans = sorted({s for n in windowed for s in _spans(inds[n])})
+    offsets = sorted({o for span in spans for o in span if o})
+    dates = v.dates.mutate(**{f"_b{o}": v.dates.as_of - ibis.interval(days=o) for o in offsets})
+    j = asof.visible_events(narrow, dates, "_t", _max_window(inds))
+
+    counts: dict[str, ir.Value] = {}
+    # matching and eligible records per span: the match column is where_any AND denominator
+    for n in windowed:
+        m, d = names[n]
+        for lo, hi in _spans(inds[n]):
+            key_m, key_d = f"{m}_{d}_n{lo}_{hi}", f"{d}_n{lo}_{hi}"
+            in_span = j._t >= j[f"_b{hi}"]
+            if lo:
+                in_span = in_span & (j._t < j[f"_b{lo}"])
+            counts.setdefault(key_m, j.count(where=j[m] & j[d] & in_span))
+            counts.setdefault(key_d, j.count(where=j[d] & in_span))
+    others = {
+        inds[n].name: event_metric(j, inds[n], n, names[n]) for n in range(len(inds)) if n not in windowed
+    }
+    agg = j.group_by(list(KEY)).aggregate(**counts, **{k: m for k, (m, _) in others.items()})
+
+    def total(n: int, which: str, lo: int, hi: int) -> ir.FloatingValue:
+        m, d = names[n]
+        return agg[f"{m}_{d}_n{lo}_{hi}" if which == "m" else f"{d}_n{lo}_{hi}"].cast("float64")
+
+    metrics, fills = _additive_metrics(inds, windowed, total)
+    fills |= {k: f for k, (_, f) in others.items() if f is not None}
+    columns = [i.name for i in inds]
+    table = agg.select(*KEY, **{c: metrics[c] if c in metrics else agg[c] for c in columns})
+    return Part(table, columns, fill=fills)
 
 
 # ---- additive window aggregates: prefix sums instead of (record x as_of) pairs -----------------------------
-
-ADDITIVE = {"count", "share", "share_change", "any"}
 
 
 def _spans(ind: Indicator) -> list[tuple[int, int]]:
     """The [as_of - hi, as_of - lo) spans (lo, hi) an additive indicator needs."""
     w = ind.window_days or 0
     return [(0, w), (w, 2 * w)] if ind.aggregate == "share_change" else [(0, w)]
+
+
+def _additive_metrics(
+    inds: list[Indicator], numbers: Iterable[int], total: Callable[[int, str, int, int], ir.FloatingValue]
+) -> tuple[dict[str, ir.Value], dict[str, float]]:
+    """count / share / share_change / any of the indicators `numbers` from `total(n, "m" | "d", lo, hi)`:
+    matching (where_any and denominator) or eligible (denominator) records of indicator n in
+    [as_of - hi, as_of - lo). Returns the values and the fills for children without records."""
+    metrics: dict[str, ir.Value] = {}
+    fills: dict[str, float] = {}
+    for n in numbers:
+        ind = inds[n]
+        lo, hi = _spans(ind)[0]
+        m, d = total(n, "m", lo, hi), total(n, "d", lo, hi)
+        if ind.aggregate == "count":
+            value = m * (ind.per_days / ind.window_days) if ind.per_days and ind.window_days else m
+            if ind.denominator:  # no eligible records at all: unknown, not zero
+                value = ibis.ifelse(d > 0, value, ibis.null("float64"))
+            else:
+                fills[ind.name] = 0.0
+        elif ind.aggregate == "share":
+            value = m / d.nullif(0)
+        elif ind.aggregate == "share_change":
+            lo2, hi2 = _spans(ind)[1]
+            value = m / d.nullif(0) - total(n, "m", lo2, hi2) / total(n, "d", lo2, hi2).nullif(0)
+        else:  # any
+            value = ibis.ifelse(d > 0, (m > 0).cast("float64"), ibis.null("float64"))
+        metrics[ind.name] = value
+    return metrics, fills
 
 
 def additive_part(v: Views, source: str, inds: list[Indicator]) -> Part:
@@ -221,34 +310,59 @@ def additive_part(v: Views, source: str, inds: list[Indicator]) -> Part:
         den = any_of(t, ind.denominator)
         m = counter(("m", ind.where_any, ind.denominator), any_of(t, ind.where_any) & den)
         names_of[n] = (m, counter(("d", ind.denominator), den))
-    x = t.select("child_key", "recorded_at", _t=t[tcol], **counters)
+    day = t[tcol].truncate("D")
+    x = t.select("child_key", "recorded_at", _t=t[tcol], _d=day, _rd=t.recorded_at.truncate("D"), **counters)
     names = list(counters)
+    wh = v.wh
 
-    daily = x.group_by(["child_key", "_t"]).aggregate(**{c: x[c].sum() for c in names})
-    running = ibis.cumulative_window(group_by=daily.child_key, order_by=daily._t)
-    cum = v.wh.materialize(daily.mutate(**{c: daily[c].sum().over(running) for c in names}), f"{source}_cum")
-
+    # The span edges `as_of - offset` (midnights), ranked 1..E. A record dated on day d lies in
+    # [edge r, edge s) iff r <= K(d) < s, K(d) = the rank of the last edge <= d (0 before the first).
     spans = sorted({s for ind in inds for s in _spans(ind)})
     offsets = sorted({o for span in spans for o in span})
-    kids = cum.select("child_key").distinct()
-    grid = kids.cross_join(v.dates)
-    bounds = ibis.union(
-        *[grid.mutate(_off=ibis.literal(o, "int64"), _b=grid.as_of - ibis.interval(days=o)) for o in offsets]
+    bnd = ibis.union(
+        *[
+            v.dates.select("as_of", _off=ibis.literal(o, "int64"), _b=v.dates.as_of - ibis.interval(days=o))
+            for o in offsets
+        ]
     )
-    bounds = v.wh.materialize(bounds, f"{source}_bounds")
-    right = cum.rename(_ck="child_key", _rt="_t")
-    hit = bounds.asof_join(right, on=bounds._b > right._rt, predicates=[bounds.child_key == right._ck])
-    hit = hit.select("child_key", "as_of", "_off", *names)
-    prefix = bounds.left_join(hit, ["child_key", "as_of", "_off"]).select(
-        bounds.child_key, bounds.as_of, bounds._off, **{c: hit[c].fill_null(0) for c in names}
+    edges = bnd.select("_b").distinct()
+    edges = wh.materialize(edges.mutate(_r=ibis.row_number().over(order_by=edges._b) + 1), f"{source}_edges")
+    # the day map: per day of an event or entry, its edge rank K and N = how many as-of dates are <= it
+    days = ibis.union(x.select("_d"), x.select(_d=x._rd), distinct=True)
+    days = days.filter(days._d.notnull())
+    below = days.left_join(edges, edges._b <= days._d).group_by("_d").aggregate(_k=edges._r.max())
+    seen_by = (
+        days.left_join(v.dates, v.dates.as_of <= days._d).group_by("_d").aggregate(_n=v.dates.as_of.count())
     )
+    dm = below.join(seen_by, "_d").select("_d", _k=below._k.fill_null(0), _n=seen_by._n)
+    dm = wh.materialize(dm, f"{source}_days")
+
+    # prefix(edge r) = records with K < r = C(r - 1), C a running sum over a dense (child x rank) grid: a few
+    # hundred thousand rows instead of one per record day; the ranks come from a hash join with the day map
+    b = x.join(dm, x._d == dm._d).select("child_key", dm._k, *names)
+    per_rank = wh.materialize(
+        b.group_by(["child_key", "_k"]).aggregate(**{c: b[c].sum() for c in names}), f"{source}_ranks"
+    )
+    ranks = edges.select(_k=edges._r - 1)
+    grid = per_rank.select("child_key").distinct().cross_join(ranks)
+    dense = grid.left_join(per_rank, ["child_key", "_k"]).select(
+        grid.child_key, grid._k, **{c: per_rank[c].fill_null(0) for c in names}
+    )
+    running = ibis.cumulative_window(group_by=dense.child_key, order_by=dense._k)
+    cum = dense.mutate(**{c: dense[c].sum().over(running) for c in names})
+    look = bnd.join(edges, "_b").select("as_of", "_off", _k=edges._r - 1)
+    prefix = cum.join(look, "_k").select("child_key", "as_of", "_off", *names)
     at = prefix.group_by(list(KEY)).aggregate(
         **{f"{c}_p{o}": prefix[c].max(where=prefix._off == o) for c in names for o in offsets}
     )
 
     longest = max(hi for _, hi in spans)
-    # records entered at or after as_of about days before it: two inequalities (an IEJoin), small output
-    late = x.join(v.dates, [x._t < v.dates.as_of, x.recorded_at >= v.dates.as_of])
+    # records entered at or after an as_of they are dated before (some as_of in (day, entry day]): found with
+    # the day map's N by two hash joins, then only those few joined with the dates on the inequalities
+    dr = dm.view()
+    pending = x.join(dm, x._d == dm._d).join(dr, x._rd == dr._d)
+    pending = pending.filter(dr._n > dm._n).select(*x.columns)
+    late = pending.join(v.dates, [pending._t < v.dates.as_of, pending.recorded_at >= v.dates.as_of])
     late = late.filter(late._t >= late.as_of - ibis.interval(days=longest))
     in_span = {
         (lo, hi): (late._t >= late.as_of - ibis.interval(days=hi))
@@ -260,30 +374,12 @@ def additive_part(v: Views, source: str, inds: list[Indicator]) -> Part:
     )
     both = at.left_join(tail, list(KEY)).select(at, *[f"{c}_l{lo}_{hi}" for c in names for lo, hi in spans])
 
-    def total(c: str, lo: int, hi: int) -> ir.FloatingValue:
+    def total(n: int, which: str, lo: int, hi: int) -> ir.FloatingValue:
+        c = names_of[n][0 if which == "m" else 1]
         entered_late = both[f"{c}_l{lo}_{hi}"].fill_null(0)
         return (both[f"{c}_p{lo}"] - both[f"{c}_p{hi}"] - entered_late).cast("float64")
 
-    metrics: dict[str, ir.Value] = {}
-    fills: dict[str, float] = {}
-    for n, ind in enumerate(inds):
-        lo, hi = _spans(ind)[0]
-        mc, dc = names_of[n]
-        m, d = total(mc, lo, hi), total(dc, lo, hi)
-        if ind.aggregate == "count":
-            value = m * (ind.per_days / ind.window_days) if ind.per_days and ind.window_days else m
-            if ind.denominator:
-                value = ibis.ifelse(d > 0, value, ibis.null("float64"))
-            else:
-                fills[ind.name] = 0.0
-        elif ind.aggregate == "share":
-            value = m / d.nullif(0)
-        elif ind.aggregate == "share_change":
-            lo2, hi2 = _spans(ind)[1]
-            value = m / d.nullif(0) - total(mc, lo2, hi2) / total(dc, lo2, hi2).nullif(0)
-        else:  # any
-            value = ibis.ifelse(d > 0, (m > 0).cast("float64"), ibis.null("float64"))
-        metrics[ind.name] = value
+    metrics, fills = _additive_metrics(inds, range(len(inds)), total)
     return Part(both.select(*KEY, **metrics), list(metrics), fill=fills)
 
 
@@ -294,17 +390,22 @@ def longest_run_part(v: Views, ind: Indicator, known_if: str | None) -> Part:
     excused, or not recorded — ends a run."""
     t = v.wh.table(ind.source)
     tcol = asof.event_time(ind.source)
+    # only the matching records, only the columns needed, only the span some as_of's window can see: the
+    # school-day numbering and the window function below then touch a few percent of the feed
     hits = t.filter(any_of(t, ind.where_any) & any_of(t, ind.denominator))
+    hits = asof.within_bounds(
+        hits.select("child_key", "recorded_at", _t=hits[tcol]), v.dates, ind.window_days
+    )
     cal = v.wh.table("calendar")
     school = cal.filter(cal.is_school_day.fill_null(False)).select("date")
     numbered = school.mutate(_i=ibis.row_number().over(order_by=school.date))
-    hits = hits.left_join(numbered, hits[tcol] == numbered.date).select(*hits.columns, "_i")
-    n = hits[tcol].date().delta(ibis.date(1970, 1, 5), unit="day")  # days since a Monday
+    hits = hits.left_join(numbered, hits._t == numbered.date).select(*hits.columns, "_i")
+    n = hits._t.date().delta(ibis.date(1970, 1, 5), unit="day")  # days since a Monday
     weekday = (n % 7) < 5
     has_calendar = school.count().as_scalar() > 0
     idx = ibis.ifelse(has_calendar, hits._i, ibis.ifelse(weekday, (n // 7) * 5 + n % 7, ibis.null("int64")))
     hits = hits.mutate(_idx=idx.cast("int64")).filter(lambda x: x._idx.notnull())
-    j = asof.visible_events(hits, v.dates, tcol, ind.window_days)
+    j = asof.visible_events(hits, v.dates, "_t", ind.window_days)
     w = ibis.window(group_by=[j.child_key, j.as_of], order_by=[j._idx])
     j = j.mutate(_run=j._idx - ibis.dense_rank().over(w))
     runs = j.group_by([*KEY, "_run"]).aggregate(_n=j._idx.nunique())
