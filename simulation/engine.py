@@ -515,11 +515,13 @@ class Engine:
         h = self.hh[idx]
         g = self._g_today[h]
         age = self.age0[idx] + t / 365.25
+        neg = self._neglect(self._g_today, t)[h]
         logit = (
-            -4.6
+            P.ATTEND_BASE_LOGIT
             + 1.1 * np.maximum(self.E[idx], 0)
             + 0.25 * np.maximum(self.M[idx], 0)
             + 0.3 * g * (age >= 10)
+            + P.ATTEND_NEGLECT * neg
         )
         p_unexc = np.where(self.dropped[idx], 0.97, _sigmoid(logit))
         p_exc = 0.02 + 0.02 * (self.pop.c_illness[idx] != "none") + 0.01 * (self.pop.c_disability[idx] >= 0)
@@ -714,7 +716,10 @@ class Engine:
             self.bullied_day[idx[bullied]] = t
             n = self._neglect(g, t)[h]
             p_concern = (
-                0.002 + 0.01 * np.maximum(self.M[idx], 0) + 0.012 * np.maximum(self.E[idx], 0) + 0.008 * n
+                0.002
+                + 0.01 * np.maximum(self.M[idx], 0)
+                + 0.012 * np.maximum(self.E[idx], 0)
+                + P.TEACHER_NEGLECT * n
             )
             p_concern += 0.3 * bullied + 0.2 * (t - self.injury_day[idx] < 7)
             raised = np.flatnonzero(school & (rng.random(len(idx)) < p_concern))

@@ -166,6 +166,13 @@ P_UNSUBSTANTIATED_REPORT = 0.05  # [D] share of reports that turn out unfounded 
 MOTHER_AWAY_DROPOUT = 1.65  # §3.2 G7 (5.12% vs 3.1%)
 LBC_DROPOUT = 1.4  # §3.6 E2 HR 1.3–1.5
 P_GRADE_REPEAT = 0.02  # §3.4 M8 (>18% ever, over 9 years) [D yearly]
+# [D] Unexcused absence: daily logit = ATTEND_BASE_LOGIT + 1.1·E⁺ + 0.25·M⁺ + 0.3·G (age ≥ 10)
+# + ATTEND_NEGLECT·N: educational neglect (§3.5 I3, OR 1.50) shows as a child not sent to school
+ATTEND_BASE_LOGIT = -4.8  # -4.6 before the neglect term, lowered to keep the county mean [D]
+ATTEND_NEGLECT = 0.35
+# [D] Weekly chance a teacher raises a concern rises by TEACHER_NEGLECT per unit of household neglect N
+# (unwashed, hungry, unsuitable clothes: what a class teacher sees of neglect at home)
+TEACHER_NEGLECT = 0.015
 P_RETURN_TO_SCHOOL = 0.5  # [D] after 控辍保学 follow-up
 SCREEN_MONTH = 10  # [D] annual mental-health screening in October (§4 school: screening ≥ annually)
 
