@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Installs everything Shouhu needs on a fresh machine that has only Python 3.11+ and pip:
-# uv (from PyPI), the locked Python environment (.venv), and Debian's chromium for the browser tests.
+# uv (from PyPI), the locked Python environment (.venv), and, with --browser, Debian's chromium and a CJK font
+# for the browser tests. Other scripts source scripts/uv-path.sh to find the uv installed here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export UV_PYTHON_DOWNLOADS=never
-command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
+source scripts/uv-path.sh
+if ! command -v uv >/dev/null 2>&1; then
+  # A Debian system Python refuses plain `pip install` (PEP 668); a per-user install then lands in ~/.local/bin.
+  python3 -m pip install --quiet --disable-pip-version-check uv 2>/dev/null \
+    || python3 -m pip install --quiet --disable-pip-version-check --user --break-system-packages uv
+fi
 uv sync --frozen --quiet
 # A CJK font too, or the screenshots of the Chinese pages show empty boxes.
 if [ "${1:-}" = "--browser" ] && { ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi wqy; }; then
-  if [ "$(id -u)" = "0" ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
-  else
-    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
-  fi
+  sudo=""
+  [ "$(id -u)" = "0" ] || sudo="sudo"
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
 fi

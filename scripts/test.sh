@@ -3,5 +3,6 @@
 # (e.g. `bash scripts/test.sh -m db` for the service-database tests only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/uv-path.sh
 bash scripts/install.sh --browser
 exec uv run --frozen pytest "$@"
