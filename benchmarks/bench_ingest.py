@@ -63,6 +63,36 @@ def _registry(children: int) -> pd.DataFrame:
     )
 
 
+def _reference_tables(folder: Path) -> None:
+    """The school and the 儿童主任 the registry and attendance rows point at (checked references)."""
+    pd.DataFrame(
+        [
+            {
+                "school_id": "S01",
+                "name_zh": "测试小学",
+                "level": "primary",
+                "township_code": VILLAGE,
+                "village_code": VILLAGE,
+                "boarding_capacity": 50,
+            }
+        ]
+    ).to_parquet(folder / "schools.parquet")
+    pd.DataFrame(
+        [
+            {
+                "worker_id": "W01",
+                "role": "children_director",
+                "village_code": VILLAGE,
+                "township_code": VILLAGE,
+                "start_date": pd.Timestamp("2020-01-01"),
+                "end_date": None,
+                "female": True,
+                "caseload_cap": 30,
+            }
+        ]
+    ).to_parquet(folder / "workers.parquet")
+
+
 def _attendance(rows: int, children: int, bad_share: float, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     days = pd.bdate_range("2021-09-01", periods=max(rows // children, 1) + 1)
@@ -109,6 +139,7 @@ def main(
                 }
             ]
         ).to_parquet(folder / "admin_units.parquet")
+        _reference_tables(folder)
         _registry(children).to_parquet(folder / "children_registry.parquet")
         t0 = time.perf_counter()
         _attendance(rows, children, bad_share).to_parquet(folder / "school_attendance.parquet")
@@ -117,6 +148,8 @@ def main(
         report = ingest_folder(folder, Path(tmp) / "wh.duckdb", "bench-secret", progress=True)
         took = time.perf_counter() - t0
     counts = report.feeds["school_attendance"]
+    if report.errors or report.total.quarantined > counts.quarantined:  # the setup itself must load cleanly
+        raise SystemExit(f"benchmark setup did not load: {report.errors or report.feeds}")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"attendance rows:        {rows:,} ({children:,} children), generated in {made:.1f} s")
     print(f"ingest wall time:       {took:.1f} s  ({rows / took:,.0f} rows/s)")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from data_contracts.ingest import IngestReport
 
 
 def ingest(
@@ -41,12 +44,26 @@ def ingest(
     for result in report.errors:
         typer.echo(f"shouhu ingest: cannot read {result.path}: {result.error}", err=True)
     if strict and report.total.quarantined:
-        typer.echo(
-            f"shouhu ingest: --strict and {report.total.quarantined} row(s) quarantined "
-            f"(see table quarantine, ingest_run = '{report.run_id}')",
-            err=True,
-        )
+        typer.echo(strict_failure_message(report), err=True)
     raise typer.Exit(report.exit_code)
+
+
+def strict_failure_message(report: IngestReport) -> str:
+    """What `--strict` says when rows were quarantined: each file with its count and top rules."""
+    lines = [
+        f"shouhu ingest: --strict and {report.total.quarantined} row(s) quarantined "
+        f"(table quarantine, ingest_run = '{report.run_id}'):"
+    ]
+    for result in report.quarantining_files:
+        rules = ", ".join(
+            f"{rule} on {column or '(row)'} ×{count}" for rule, column, count in result.top_rules()
+        )
+        more = len(result.rules) - len(result.top_rules())
+        lines.append(
+            f"  {result.path.name}: {result.counts.quarantined} row(s); {rules}"
+            + (f" and {more} more rule(s)" if more > 0 else "")
+        )
+    return "\n".join(lines)
 
 
 def contracts_doc(

@@ -8,8 +8,8 @@ import pandera.pandas as pa
 
 from data_contracts.feeds import FEEDS, Feed
 from data_contracts.fields import SET_SEPARATOR
-from data_contracts.ingest import REFERENCE_RULE
-from data_contracts.models import CHECK_FIELD
+from data_contracts.ingest import CONFLICT_RULE, REFERENCE_RULE
+from data_contracts.models import CHECK_FIELD, RECORDED_NOT_BEFORE_EVENT
 from data_contracts.warehouse import sql_type, warehouse_column
 
 HEADER = f"""# Feed contracts
@@ -34,8 +34,16 @@ original row as JSON with ids pseudonymized and ID/phone numbers hashed and name
 Rule names: `coerce_dtype('<type>')` (cell cannot be read as its type), `not_nullable`, `isin` (not a code of
 the vocabulary), `codes_in` (a set member is not a code), `str_matches`, `str_length`, `in_range`,
 `greater_than_or_equal_to`, `{REFERENCE_RULE}` (points at a record that is neither in the warehouse nor loaded
-earlier in the run), and the named row checks listed per feed. A row whose key repeats a loaded row is a
-*duplicate*: not loaded, not quarantined.
+earlier in the run), `{CONFLICT_RULE}` (its key repeats a row loaded earlier, in the warehouse or the same
+file, but other columns differ; reported under the key's columns, the value names the key and the columns
+that differ), and the named row checks listed per feed. Every event feed has `{RECORDED_NOT_BEFORE_EVENT}`: a
+record cannot have been entered (`recorded_at`) before its event time. A row equal to a loaded row in every
+column (lineage aside) is a *duplicate*: not loaded, not quarantined, counted.
+
+**Optional columns** (nullable "optional") were added after a contract's first version: a file may leave them
+out altogether and they load as missing. Contract versions follow semver: a major version tightens validation
+(rows an older version accepted may be quarantined). Each ingested file's contract version is recorded in the
+warehouse table `ingest_files` (`contract_version`).
 
 **Privacy.** Columns marked *pseudonymized* are replaced by keyed HMAC pseudonyms
 (`data_contracts.pseudonym`, secret `SHOUHU_PSEUDONYM_SECRET`) and renamed `*_id` → `*_key`. PII columns
@@ -80,6 +88,8 @@ def _handling(feed: Feed, name: str, column: pa.Column) -> str:
         return f"PII ({meta['pii']}): {where}"
     if meta.get("pseudonymize"):
         return f"pseudonymized → `{target}`"
+    if meta.get("restricted"):
+        return "restricted: for the caseworker's assessment only"
     return ""
 
 
@@ -120,7 +130,7 @@ def render_feed(feed: Feed) -> str:
                     f"`{name}`",
                     column.title or "",
                     sql_type(column),
-                    "yes" if column.nullable else "no",
+                    "optional" if not column.required else "yes" if column.nullable else "no",
                     rules,
                     _vocabulary(column),
                     _handling(feed, name, column),

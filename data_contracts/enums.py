@@ -469,3 +469,11 @@ SOURCE_SYSTEM: Vocabulary = {
     "hospital": "医疗机构",
     "reference": "参考数据",
 }
+
+DATA_QUALITY: Vocabulary = {  # 数据质量标记 (§2 design principles: every feed carries one; codes are [D])
+    "incomplete": "信息不全",
+    "backfilled": "补录",
+    "unverified": "待核实",
+    "corrected": "已更正",
+    "estimated_date": "日期为估计",
+}

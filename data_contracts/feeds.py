@@ -57,22 +57,31 @@ class Feed:
 
 _CHILD = ("children_registry", "child_id")
 _PERSON = ("household_members", "person_id")
+_UNIT = ("admin_units", "code")
+_SCHOOL = ("schools", "school_id")
+_WORKER = ("workers", "worker_id")
 
-# Order matters: reference tables and the registry load before the feeds that point at them.
+# Order matters: reference tables and the registry load before the feeds that point at them. A reference
+# must point backwards in this order, so `children_registry.entrusted_guardian_id` (a person of
+# household_members, which itself points at the registry) and `incidents.case_id` (cases load after
+# incidents) are not checked here.
 FEEDS: dict[str, Feed] = {
     f.name: f
     for f in [
         Feed(m.AdminUnits),
         Feed(m.Calendar),
-        Feed(m.Schools, {"township_code": ("admin_units", "code")}),
-        Feed(m.Workers, {"township_code": ("admin_units", "code")}),
-        Feed(m.ChildrenRegistry, {"residence_village_code": ("admin_units", "code")}),
+        Feed(m.Schools, {"township_code": _UNIT, "village_code": _UNIT}),
+        Feed(m.Workers, {"township_code": _UNIT, "village_code": _UNIT}),
+        Feed(
+            m.ChildrenRegistry,
+            {"residence_village_code": _UNIT, "school_id": _SCHOOL, "children_director_id": _WORKER},
+        ),
         Feed(m.HouseholdMembers, {"child_id": _CHILD}),
         Feed(m.ParentMigrationEpisodes, {"child_id": _CHILD, "person_id": _PERSON}),
         Feed(m.ParentContactLog, {"child_id": _CHILD, "parent_id": _PERSON}),
-        Feed(m.VisitLogs, {"child_id": _CHILD}),
-        Feed(m.SchoolAttendance, {"child_id": _CHILD}),
-        Feed(m.SchoolEvents, {"child_id": _CHILD}),
+        Feed(m.VisitLogs, {"child_id": _CHILD, "worker_id": _WORKER}),
+        Feed(m.SchoolAttendance, {"child_id": _CHILD, "school_id": _SCHOOL}),
+        Feed(m.SchoolEvents, {"child_id": _CHILD, "school_id": _SCHOOL}),
         Feed(m.Incidents, {"child_id": _CHILD}),
         Feed(m.AssistanceBenefits, {"child_id": _CHILD}),
         Feed(m.Cases, {"child_id": _CHILD}),

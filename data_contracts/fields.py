@@ -15,9 +15,19 @@ CODE12 = r"^\d{12}$"  # 统计用区划代码, village level
 SET_SEPARATOR = ";"  # set-valued fields are stored as codes joined by ';' (empty = none)
 
 
-def enum(vocab: Vocabulary, title: str, *, nullable: bool = False, **meta: Any) -> Any:
+def _presence(nullable: bool, optional: bool) -> dict[str, bool]:
+    # An optional column may be missing from a file altogether (it loads as missing), so a column added in
+    # a minor contract version does not make older exports unreadable; it is therefore always nullable.
+    return {"nullable": nullable or optional, "required": not optional}
+
+
+def enum(
+    vocab: Vocabulary, title: str, *, nullable: bool = False, optional: bool = False, **meta: Any
+) -> Any:
     """A field whose value must be one code of `vocab` (the Chinese terms are mapped by ingest)."""
-    return pa.Field(isin=list(vocab), nullable=nullable, title=title, metadata={"vocabulary": vocab, **meta})
+    return pa.Field(
+        isin=list(vocab), title=title, metadata={"vocabulary": vocab, **meta}, **_presence(nullable, optional)
+    )
 
 
 @extensions.register_check_method(statistics=["allowed"], supported_types=pd.Series)
@@ -34,13 +44,13 @@ def codes_in(series: pd.Series, *, allowed: tuple[str, ...]) -> pd.Series:
     return pd.Series(verdict[codes], index=series.index)
 
 
-def code_set(vocab: Vocabulary, title: str) -> Any:
+def code_set(vocab: Vocabulary, title: str, *, optional: bool = False) -> Any:
     """A set-valued field: codes of `vocab` joined by ';'."""
     return pa.Field(
-        nullable=True,
         title=title,
         codes_in={"allowed": tuple(vocab)},
         metadata={"vocabulary": vocab, "set": True},
+        **_presence(True, optional),
     )
 
 
@@ -55,8 +65,15 @@ def key(title: str, *, pseudonymize: bool = False, nullable: bool = False, **che
     return pa.Field(nullable=nullable, title=title, metadata=meta, str_length={"min_value": 1}, **checks)
 
 
-def field(title: str, *, nullable: bool = False, **checks: Any) -> Any:
-    return pa.Field(nullable=nullable, title=title, **checks)
+def field(
+    title: str,
+    *,
+    nullable: bool = False,
+    optional: bool = False,
+    description: str | None = None,
+    **checks: Any,
+) -> Any:
+    return pa.Field(title=title, description=description, **_presence(nullable, optional), **checks)
 
 
 def recorded_at() -> Any:

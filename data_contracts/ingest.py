@@ -2,14 +2,18 @@
 `quarantine`. Every row read ends up exactly once as loaded, quarantined or duplicate.
 
 Per file, in row chunks (so an 8M-row attendance Parquet never sits in memory twice):
-normalize (normalize.py) → pandera lazy validation → reference checks → pseudonyms → anti-join insert on the
-contract key (duplicates of this run or of the warehouse are not loaded) → quarantine rows. One file is one
-transaction, remembered by its SHA-256 in `ingest_files`, so re-ingesting a file adds nothing.
+normalize (normalize.py) → pandera lazy validation → reference checks → pseudonyms → repeats of a contract
+key (within the chunk, or of a row already in the warehouse) → insert → quarantine rows. A repeat whose
+content equals the row already there is a *duplicate* (not loaded); a repeat with other content is a
+*conflicting duplicate* and is quarantined, so a changed record is never silently dropped. One file is one
+transaction, remembered by its SHA-256 in `ingest_files` with the feed's contract version, so re-ingesting a
+file adds nothing.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,6 +30,7 @@ from data_contracts.normalize import FAILURE_COLUMNS, clean_text, normalize_fram
 from data_contracts.pseudonym import pseudonym
 from data_contracts.readers import FeedFile, FileProblem, count_rows, discover, file_sha256, read_chunks
 from data_contracts.warehouse import (
+    LINEAGE,
     PII_COLUMN,
     connect,
     ensure_schema,
@@ -37,7 +42,11 @@ from data_contracts.warehouse import (
 
 CHUNK_ROWS = 500_000
 REFERENCE_RULE = "reference"
+CONFLICT_RULE = "conflicting_duplicate"
 NAME_REDACTED = "<redacted>"
+KEY_FIELD_SEPARATOR = ","  # quarantine.field of a conflicting duplicate: the contract key's columns
+
+RuleCounts = Counter[tuple[str, str]]  # (rule, field) -> failures
 
 
 @dataclass
@@ -66,6 +75,12 @@ class FileResult:
     skipped: str | None = None  # why a readable file was not processed (already ingested)
     error: str | None = None  # why the file could not be read at all
     extra_columns: list[str] = field(default_factory=list)
+    rules: RuleCounts = field(default_factory=Counter)  # what the quarantined rows broke
+
+    def top_rules(self, n: int = 3) -> list[tuple[str, str, int]]:
+        """The `n` most frequent (rule, field, failures), most frequent first, ties by rule and field."""
+        ranked = sorted(self.rules.items(), key=lambda item: (-item[1], item[0]))
+        return [(rule, column, count) for (rule, column), count in ranked[:n]]
 
 
 @dataclass
@@ -86,6 +101,11 @@ class IngestReport:
     @property
     def errors(self) -> list[FileResult]:
         return [f for f in self.files if f.error]
+
+    @property
+    def quarantining_files(self) -> list[FileResult]:
+        """Files of this run with quarantined rows, in load order."""
+        return [f for f in self.files if f.counts.quarantined]
 
     @property
     def exit_code(self) -> int:
@@ -214,6 +234,75 @@ def identity_frames(feed: Feed, typed: pd.DataFrame, keys: pd.DataFrame) -> dict
     return {}
 
 
+def content_columns(feed: Feed) -> list[str]:
+    """The warehouse columns two rows must agree on to be duplicates: all but the lineage."""
+    return [c for c in table_columns(feed) if c not in LINEAGE]
+
+
+@dataclass(frozen=True)
+class Repeats:
+    """How the valid rows of a chunk relate to the other rows of the chunk with the same contract key."""
+
+    first: np.ndarray  # bool: the first valid row of its key (the candidate to load)
+    copy_of: np.ndarray  # int: for an exact copy of an earlier valid row, that row's position; else -1
+    conflict_with: np.ndarray  # int: for a same-key row with other content, the first row's position; else -1
+
+
+def chunk_repeats(keys: pd.DataFrame, content: pd.DataFrame, valid: np.ndarray) -> Repeats:
+    """Classify valid rows sharing a key within a chunk: the first is the candidate, later ones are copies
+    (same content) or conflicts (other content). Invalid rows take no part: they never shadow a valid one."""
+    n = len(keys)
+    first = valid.copy()
+    copy_of = np.full(n, -1, dtype=np.int64)
+    conflict_with = np.full(n, -1, dtype=np.int64)
+    positions = np.flatnonzero(valid)
+    repeated = keys.iloc[positions].duplicated(keep=False).to_numpy()
+    if not repeated.any():  # the common case: hash nothing
+        return Repeats(first, copy_of, conflict_with)
+    rows = positions[repeated]
+    group = keys.iloc[rows].groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy()
+    digest = pd.util.hash_pandas_object(content.iloc[rows], index=False).to_numpy()
+    head: dict[int, tuple[int, int]] = {}  # key group -> (first row, its content digest)
+    for row, g, d in zip(rows.tolist(), group.tolist(), digest.tolist(), strict=True):
+        if g not in head:
+            head[g] = (row, d)
+            continue
+        first[row] = False
+        if d == head[g][1]:
+            copy_of[row] = head[g][0]
+        else:
+            conflict_with[row] = head[g][0]
+    return Repeats(first, copy_of, conflict_with)
+
+
+def key_text(feed: Feed, wh: pd.DataFrame, rows: np.ndarray) -> list[str]:
+    """The contract key of each row as the quarantine shows it (ids as their pseudonyms)."""
+    names = warehouse_key(feed)
+    parts = [wh[name].iloc[rows].astype(str).to_numpy() for name in names]
+    rows_values = zip(*parts, strict=True)
+    return ["; ".join(f"{n}={v}" for n, v in zip(names, values, strict=True)) for values in rows_values]
+
+
+def differing_columns(content: pd.DataFrame, row: int, other: int) -> list[str]:
+    """The content columns in which two rows of a chunk differ (missing equals missing)."""
+    a, b = content.iloc[row], content.iloc[other]
+
+    def same(x: object, y: object) -> bool:
+        if pd.isna(x) or pd.isna(y):
+            return bool(pd.isna(x) and pd.isna(y))
+        return bool(x == y)
+
+    return [c for c in content.columns if not same(a[c], b[c])]
+
+
+def conflict_failures(
+    rows: np.ndarray, keys: list[str], differing: list[list[str]], field_: str
+) -> pd.DataFrame:
+    """One quarantine failure per conflicting duplicate, naming the key and what differs."""
+    values = [f"{k} (differs in {', '.join(d) or '?'})" for k, d in zip(keys, differing, strict=True)]
+    return pd.DataFrame({"row": rows, "field": field_, "rule": CONFLICT_RULE, "value": values})
+
+
 # ----------------------------------------------------------------------------------------------- I/O parts
 
 
@@ -252,20 +341,45 @@ def reference_failures(
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=FAILURE_COLUMNS)
 
 
-def _insert_new(con: duckdb.DuckDBPyConnection, feed: Feed, frame: pd.DataFrame, keep: np.ndarray) -> int:
-    """Insert the `keep` rows whose contract key is not in the table yet; return how many were inserted.
-    `keep` must already exclude repeats of a key within `frame` (a window in SQL costs more than pandas)."""
-    columns = ", ".join(f'"{c}"' for c in table_columns(feed))
+def _existing_keys(
+    con: duckdb.DuckDBPyConnection, feed: Feed, frame: pd.DataFrame, candidates: np.ndarray
+) -> dict[int, list[str]]:
+    """For each candidate row whose key the table already holds: the columns in which it differs from the
+    stored row (empty list = an exact duplicate). Rows whose key is new are absent."""
     same_key = " AND ".join(f'w."{k}" = c."{k}"' for k in warehouse_key(feed))
-    con.register("_ingest_chunk", frame.assign(_keep=keep))
+    differs = ", ".join(
+        f'CASE WHEN c."{c}" IS DISTINCT FROM w."{c}" THEN \'{c}\' END' for c in content_columns(feed)
+    )
+    con.register("_ingest_chunk", frame.assign(_candidate=candidates, _pos=np.arange(len(frame))))
     try:
-        row = con.execute(
-            f'INSERT INTO "{feed.name}" ({columns}) SELECT {columns} FROM _ingest_chunk c '
-            f'WHERE c._keep AND NOT EXISTS (SELECT 1 FROM "{feed.name}" w WHERE {same_key})'
+        found = con.execute(
+            f"SELECT c._pos, concat_ws(',', {differs}) FROM _ingest_chunk c "
+            f'JOIN "{feed.name}" w ON {same_key} WHERE c._candidate'
         ).fetchall()
     finally:
         con.unregister("_ingest_chunk")
-    return int(row[0][0]) if row else 0
+    out: dict[int, list[str]] = {}
+    for pos, text in found:
+        columns = [c for c in (text or "").split(",") if c]
+        # should the table hold a key twice (an older warehouse), matching any one row is a duplicate
+        if int(pos) not in out or not columns:
+            out[int(pos)] = columns
+    return out
+
+
+def _insert(con: duckdb.DuckDBPyConnection, feed: Feed, frame: pd.DataFrame, rows: np.ndarray) -> int:
+    """Insert the `rows` (bool mask) of `frame`; the caller has made sure their keys are new."""
+    if not rows.any():
+        return 0
+    columns = ", ".join(f'"{c}"' for c in table_columns(feed))
+    con.register("_ingest_chunk", frame.assign(_insert=rows))
+    try:
+        con.execute(
+            f'INSERT INTO "{feed.name}" ({columns}) SELECT {columns} FROM _ingest_chunk WHERE _insert'
+        ).fetchall()
+    finally:
+        con.unregister("_ingest_chunk")
+    return int(rows.sum())
 
 
 def _append(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, upsert: bool = False) -> None:
@@ -311,27 +425,56 @@ def contract_failures(feed: Feed, raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
     return typed, _concat_failures([coerce_failures, checked])
 
 
-def _load_chunk(ctx: _FileContext, raw: pd.DataFrame, offset: int) -> Counts:
+def _key_failures(ctx: _FileContext, wh: pd.DataFrame, valid: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
+    """Which valid rows to insert (their key is new), and a conflict failure for every same-key row whose
+    content differs from the row loaded before it (in this chunk or already in the warehouse). Exact copies
+    are neither: they count as duplicates."""
+    feed = ctx.feed_file.feed
+    content = wh[content_columns(feed)]
+    repeats = chunk_repeats(wh[warehouse_key(feed)], content, valid)
+    stored = _existing_keys(ctx.con, feed, wh, repeats.first) if repeats.first.any() else {}
+    conflicting = {pos: cols for pos, cols in stored.items() if cols}
+    # copies of a row that conflicts with the warehouse conflict with it too
+    for row in np.flatnonzero(repeats.copy_of >= 0):
+        head = int(repeats.copy_of[row])
+        if head in conflicting:
+            conflicting[int(row)] = conflicting[head]
+    for row in np.flatnonzero(repeats.conflict_with >= 0):
+        conflicting[int(row)] = differing_columns(content, int(row), int(repeats.conflict_with[row]))
+    insert = repeats.first.copy()
+    insert[list(stored)] = False
+    rows = np.array(sorted(conflicting), dtype=np.int64)
+    failures = conflict_failures(
+        rows, key_text(feed, wh, rows), [conflicting[r] for r in rows], KEY_FIELD_SEPARATOR.join(feed.key)
+    )
+    return insert, failures
+
+
+def _load_chunk(ctx: _FileContext, raw: pd.DataFrame, offset: int) -> tuple[Counts, RuleCounts]:
     feed = ctx.feed_file.feed
     typed, failures = contract_failures(feed, raw)
     wh = warehouse_frame(feed, typed, ctx.secret)
     failures = _concat_failures([failures, reference_failures(feed, typed, wh, ctx.known)])
-    bad_rows = np.unique(failures["row"].to_numpy())
     valid = np.ones(len(raw), dtype=bool)
-    valid[bad_rows] = False
+    valid[failures["row"].to_numpy()] = False
 
     wh["_source_file"] = ctx.source_file
     wh["_row_number"] = np.arange(offset + 1, offset + len(raw) + 1, dtype="int64")
     wh["_ingest_run"] = ctx.run_id
-    # First valid row of each key in the chunk; invalid rows never shadow a later valid one.
-    keep = valid & ~wh[warehouse_key(feed)].assign(_valid=valid).duplicated().to_numpy()
-    loaded = _insert_new(ctx.con, feed, wh, keep) if keep.any() else 0
-    for table, rows in identity_frames(feed, typed[valid], wh[valid]).items():
+    insert, conflicts = _key_failures(ctx, wh, valid)
+    failures = _concat_failures([failures, conflicts])
+    bad_rows = np.unique(failures["row"].to_numpy())
+    loaded = _insert(ctx.con, feed, wh, insert)
+    for table, rows in identity_frames(feed, typed[insert], wh[insert]).items():
         _append(ctx.con, table, rows, upsert=True)
 
     if len(failures):
         failures = failures.sort_values(["row", "field"], kind="stable").reset_index(drop=True)
         originals = dict(zip(bad_rows, redacted_rows(feed, raw.iloc[bad_rows], ctx.secret), strict=True))
+        # a conflict's value names the key (already pseudonymized); other values come from the raw cell
+        values = redacted_values(feed, failures, raw, ctx.secret)
+        is_conflict = (failures["rule"] == CONFLICT_RULE).to_numpy()
+        values[is_conflict] = failures.loc[is_conflict, "value"]
         quarantine = pd.DataFrame(
             {
                 "ingest_run": ctx.run_id,
@@ -340,19 +483,23 @@ def _load_chunk(ctx: _FileContext, raw: pd.DataFrame, offset: int) -> Counts:
                 "row_number": failures["row"] + offset + 1,
                 "field": failures["field"],
                 "rule": failures["rule"],
-                "value": redacted_values(feed, failures, raw, ctx.secret),
+                "value": values,
                 "original_row": failures["row"].map(originals),
             }
         )
         _append(ctx.con, "quarantine", quarantine)
-    n_valid = int(valid.sum())
-    return Counts(read=len(raw), loaded=loaded, quarantined=len(raw) - n_valid, duplicate=n_valid - loaded)
+    rules: RuleCounts = Counter(zip(failures["rule"], failures["field"], strict=True))
+    counts = Counts(
+        read=len(raw), loaded=loaded, quarantined=len(bad_rows), duplicate=len(raw) - len(bad_rows) - loaded
+    )
+    return counts, rules
 
 
 def _check_columns(feed: Feed, columns: Iterable[str]) -> list[str]:
-    """Extra columns (not loaded); raises when a contract column is missing."""
+    """Extra columns (not loaded); raises when a required contract column is missing (an optional one may
+    be absent and loads as missing)."""
     present = set(columns)
-    missing = [c for c in feed.schema.columns if c not in present]
+    missing = [name for name, c in feed.schema.columns.items() if c.required and name not in present]
     if missing:
         raise FileProblem(f"missing contract column(s) of feed {feed.name}: {', '.join(missing)}")
     return sorted(c for c in present if c not in feed.schema.columns)
@@ -363,7 +510,9 @@ def _ingest_file(ctx: _FileContext, result: FileResult, advance: Callable[[int],
     for i, raw in enumerate(read_chunks(ctx.feed_file, CHUNK_ROWS)):
         if i == 0:
             result.extra_columns = _check_columns(ctx.feed_file.feed, raw.columns)
-        result.counts.add(_load_chunk(ctx, raw, offset))
+        counts, rules = _load_chunk(ctx, raw, offset)
+        result.counts.add(counts)
+        result.rules.update(rules)
         offset += len(raw)
         advance(len(raw))
 
@@ -433,7 +582,11 @@ def _run_file(
     secret: str,
     advance: Callable[[int], None],
 ) -> None:
-    sha = file_sha256(feed_file.path)
+    try:
+        sha = file_sha256(feed_file.path)
+    except FileProblem as exc:
+        result.error = str(exc)
+        return
     seen = con.execute("SELECT run_id FROM ingest_files WHERE sha256 = ?", [sha]).fetchall()
     if seen:
         result.skipped = f"already ingested (run {seen[0][0]})"
@@ -443,22 +596,29 @@ def _run_file(
         ctx = _FileContext(con, feed_file, run_id, secret, _known_values(con, feed_file.feed))
         _ingest_file(ctx, result, advance)
         c = result.counts
-        con.execute(
-            "INSERT INTO ingest_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                sha,
-                run_id,
-                feed_file.feed.name,
-                feed_file.path.name,
-                c.read,
-                c.loaded,
-                c.quarantined,
-                c.duplicate,
-                datetime.now(UTC).replace(tzinfo=None),
-            ],
-        ).fetchall()
+        _append(
+            con,
+            "ingest_files",
+            pd.DataFrame(
+                [
+                    {
+                        "sha256": sha,
+                        "run_id": run_id,
+                        "feed": feed_file.feed.name,
+                        "source_file": feed_file.path.name,
+                        "read": c.read,
+                        "loaded": c.loaded,
+                        "quarantined": c.quarantined,
+                        "duplicate": c.duplicate,
+                        "ingested_at": datetime.now(UTC).replace(tzinfo=None),
+                        "contract_version": feed_file.feed.version,
+                    }
+                ]
+            ),
+        )
         con.commit()
     except FileProblem as exc:
         con.rollback()
         result.counts = Counts()
+        result.rules = Counter()
         result.error = str(exc)

@@ -4,11 +4,21 @@ Conventions, enforced here and relied on downstream:
 - identifiers of children and family members are source-system ids; ingest turns the ones marked
   `pseudonymize` into keyed HMAC pseudonyms (`child_id` -> `child_key`, `person_id` -> `person_key`, ...);
 - fields marked `pii` (names, ID numbers, phone numbers) go only to the restricted identity table;
-- every event record has an event time and `recorded_at`; features see a record once `recorded_at < as_of`;
-- set-valued fields hold codes joined by ';'.
+- every event record has an event time (`event_time` metadata) and `recorded_at`, and cannot have been
+  entered before its event (`recorded_not_before_event`, added to every event feed by `Contract`);
+  features see a record once `recorded_at < as_of`;
+- set-valued fields hold codes joined by ';';
+- columns marked optional (added after 1.0.0) may be absent from a file and then load as missing.
+
+Versions: 2.0.0 added optional columns from DOMAIN.md §2 (`data_quality_flag` on every event feed,
+`hukou_area_code`, `unsuitable_carer_flag`, `academic_percentile`, `police_dispatch_time`) and tightened
+validation (the shared `recorded_not_before_event` check, more cross-feed references), so rows that 1.0.0
+accepted can now be quarantined: hence a major bump. Reference feeds are unchanged at 1.0.0.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
@@ -21,11 +31,37 @@ DateTime = pa.DateTime
 Bool = pd.BooleanDtype
 Int = pd.Int64Dtype
 
+RECORDED_NOT_BEFORE_EVENT = "recorded_not_before_event"
+
+
+def _recorded_not_before_event() -> Any:
+    """The row check every event feed shares: a record cannot have been entered before the event it describes.
+    A fresh function per model: pandera keeps per-function state, so one function shared by several models
+    loses its name."""
+
+    @pa.dataframe_check(name=RECORDED_NOT_BEFORE_EVENT)
+    def check(cls: type[pa.DataFrameModel], df: pd.DataFrame) -> Series[bool]:
+        event = df[cls.get_metadata()[cls.__name__]["dataframe"]["event_time"]]
+        recorded = df["recorded_at"]
+        return event.isna() | recorded.isna() | (recorded >= event)  # a missing time has its own rule
+
+    return check
+
+
+def data_quality_flag() -> Any:
+    return code_set(E.DATA_QUALITY, "数据质量标记", optional=True)
+
 
 class Contract(pa.DataFrameModel):
     class Config:
         coerce = True
         strict = False  # extra columns are reported by ingest and not loaded
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Driven by the metadata, so a new event feed cannot forget the check.
+        if (getattr(cls.Config, "metadata", None) or {}).get("event_time"):
+            cls._recorded_not_before_event = _recorded_not_before_event()  # type: ignore[attr-defined]
 
 
 class ChildrenRegistry(Contract):
@@ -41,6 +77,7 @@ class ChildrenRegistry(Contract):
     birth_date: Series[DateTime] = field("出生日期")
     ethnicity_code: Series[str] = field("民族代码（GB 3304）", str_matches=r"^\d{2}$")
     hukou_registered: Series[Bool] = field("是否登记户口")
+    hukou_area_code: Series[str] = field("户籍所在地区划代码", optional=True, str_matches=CODE12)
     residence_village_code: Series[str] = field("现居住地（村/居）区划代码", str_matches=CODE12)
     father_away: Series[Bool] = field("父亲外出务工")
     mother_away: Series[Bool] = field("母亲外出务工")
@@ -70,11 +107,12 @@ class ChildrenRegistry(Contract):
     children_director_id: Series[str] = field("责任儿童主任", nullable=True)
     recorded_at: Series[DateTime] = recorded_at()
     source_system: Series[str] = source_system(E.SOURCE_SYSTEM)
+    data_quality_flag: Series[str] = data_quality_flag()
 
     class Config:
         metadata = {  # noqa: RUF012 (pandera reads it as a class attribute)
             "feed": "children_registry",
-            "version": "1.0.0",
+            "version": "2.0.0",
             "title": "儿童基础档案（一人一档）",
             "event_time": "snapshot_date",
             "key": ["child_id", "snapshot_date"],
@@ -113,14 +151,21 @@ class HouseholdMembers(Contract):
     guardian_capacity: Series[str] = enum(E.CAPACITY, "监护能力")
     incapacity_reason: Series[str] = enum(E.INCAPACITY_REASON, "无监护能力原因", nullable=True)
     contactable: Series[Bool] = field("可联系", nullable=True)
+    unsuitable_carer_flag: Series[Bool] = field(
+        "不宜担任被委托人",
+        optional=True,
+        description="未成年人保护法 Art. 22 exclusions (history of abuse, drugs, gambling…).",
+        metadata={"restricted": True},
+    )
     valid_from: Series[DateTime] = field("生效日期")
     recorded_at: Series[DateTime] = recorded_at()
     source_system: Series[str] = source_system(E.SOURCE_SYSTEM)
+    data_quality_flag: Series[str] = data_quality_flag()
 
     class Config:
         metadata = {  # noqa: RUF012 (pandera reads it as a class attribute)
             "feed": "household_members",
-            "version": "1.0.0",
+            "version": "2.0.0",
             "title": "家庭成员与监护人",
             "event_time": "valid_from",
             "key": ["person_id", "child_id", "valid_from"],
@@ -144,11 +189,12 @@ class ParentMigrationEpisodes(Contract):
     lost_contact_since: Series[DateTime] = field("失联起始", nullable=True)
     recorded_at: Series[DateTime] = recorded_at()
     source_system: Series[str] = source_system(E.SOURCE_SYSTEM)
+    data_quality_flag: Series[str] = data_quality_flag()
 
     class Config:
         metadata = {  # noqa: RUF012 (pandera reads it as a class attribute)
             "feed": "parent_migration_episodes",
-            "version": "1.0.0",
+            "version": "2.0.0",
             "title": "父母外出务工",
             "event_time": "depart_date",
             "key": ["episode_id", "recorded_at"],
@@ -174,11 +220,12 @@ class ParentContactLog(Contract):
     source: Series[str] = enum(E.CONTACT_SOURCE, "数据来源")
     recorded_at: Series[DateTime] = recorded_at()
     source_system: Series[str] = source_system(E.SOURCE_SYSTEM)
+    data_quality_flag: Series[str] = data_quality_flag()
 
     class Config:
         metadata = {  # noqa: RUF012 (pandera reads it as a class attribute)
             "feed": "parent_contact_log",
-            "version": "1.0.0",
+            "version": "2.0.0",
             "title": "亲子联系记录",
             "event_time": "contact_time",
             "key": ["contact_id"],
@@ -212,19 +259,16 @@ class VisitLogs(Contract):
     next_visit_due: Series[DateTime] = field("下次走访日期", nullable=True)
     recorded_at: Series[DateTime] = recorded_at()
     source_system: Series[str] = source_system(E.SOURCE_SYSTEM)
+    data_quality_flag: Series[str] = data_quality_flag()
 
     class Config:
         metadata = {  # noqa: RUF012 (pandera reads it as a class attribute)
             "feed": "visit_logs",
-            "version": "1.0.0",
+            "version": "2.0.0",
             "title": "走访记录",
             "event_time": "visit_date",
             "key": ["visit_id"],
         }
-
-    @pa.dataframe_check(name="recorded_not_before_visit")
-    def _recorded_after_visit(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["recorded_at"] >= df["visit_date"]
 
 
 class SchoolAttendance(Contract):
@@ -237,19 +281,16 @@ class SchoolAttendance(Contract):
     term_id: Series[str] = field("学期", nullable=True)
     recorded_at: Series[DateTime] = recorded_at()
     source_system: Series[str] = source_system(E.SOURCE_SYSTEM)
+    data_quality_flag: Series[str] = data_quality_flag()
 
     class Config:
         metadata = {  # noqa: RUF012 (pandera reads it as a class attribute)
             "feed": "school_attendance",
-            "version": "1.0.0",
+            "version": "2.0.0",
             "title": "学校出勤",
             "event_time": "date",
             "key": ["child_id", "date"],
         }
-
-    @pa.dataframe_check(name="recorded_not_before_day")
-    def _recorded_after_day(cls, df: pd.DataFrame) -> Series[bool]:
-        return df["recorded_at"] >= df["date"]
 
 
 class SchoolEvents(Contract):
@@ -264,13 +305,17 @@ class SchoolEvents(Contract):
     screening_score: Series[float] = field("筛查得分", nullable=True, ge=0)
     screening_positive: Series[Bool] = field("筛查阳性", nullable=True)
     teacher_concern: Series[str] = code_set(E.TEACHER_CONCERN, "教师关注")
+    academic_percentile: Series[float] = field(
+        "成绩百分位", optional=True, in_range={"min_value": 0, "max_value": 100}
+    )
     recorded_at: Series[DateTime] = recorded_at()
     source_system: Series[str] = source_system(E.SOURCE_SYSTEM)
+    data_quality_flag: Series[str] = data_quality_flag()
 
     class Config:
         metadata = {  # noqa: RUF012 (pandera reads it as a class attribute)
             "feed": "school_events",
-            "version": "1.0.0",
+            "version": "2.0.0",
             "title": "学籍事件与心理筛查",
             "event_time": "event_date",
             "key": ["event_id"],
@@ -290,6 +335,7 @@ class Incidents(Contract):
     incident_type: Series[str] = enum(E.INCIDENT_TYPE, "事件类型")
     event_time: Series[DateTime] = field("发生时间")
     report_time: Series[DateTime] = field("报告时间")
+    police_dispatch_time: Series[DateTime] = field("出警时间", optional=True)
     reporter_type: Series[str] = enum(E.REPORTER_TYPE, "报告主体")
     mandatory_report: Series[Bool] = field("是否强制报告")
     trigger_2016: Series[str] = enum(E.TRIGGER_2016, "2016触发情形", nullable=True)
@@ -302,11 +348,12 @@ class Incidents(Contract):
     case_id: Series[str] = field("评估帮扶个案", nullable=True)
     recorded_at: Series[DateTime] = recorded_at()
     source_system: Series[str] = source_system(E.SOURCE_SYSTEM)
+    data_quality_flag: Series[str] = data_quality_flag()
 
     class Config:
         metadata = {  # noqa: RUF012 (pandera reads it as a class attribute)
             "feed": "incidents",
-            "version": "1.0.0",
+            "version": "2.0.0",
             "title": "强制报告与安全事件",
             "event_time": "event_time",
             "key": ["incident_id"],
@@ -315,6 +362,13 @@ class Incidents(Contract):
     @pa.dataframe_check(name="reported_not_before_event")
     def _report_after_event(cls, df: pd.DataFrame) -> Series[bool]:
         return df["report_time"] >= df["event_time"]
+
+    @pa.dataframe_check(name="dispatched_not_before_report")
+    def _dispatch_after_report(cls, df: pd.DataFrame) -> Series[bool]:
+        if "police_dispatch_time" not in df:  # an optional column, absent from this file
+            return pd.Series(True, index=df.index)
+        dispatched = df["police_dispatch_time"]
+        return dispatched.isna() | df["report_time"].isna() | (dispatched >= df["report_time"])
 
     @pa.dataframe_check(name="mandatory_report_names_a_trigger")
     def _mandatory_has_trigger(cls, df: pd.DataFrame) -> Series[bool]:
@@ -338,11 +392,12 @@ class AssistanceBenefits(Contract):
     )
     recorded_at: Series[DateTime] = recorded_at()
     source_system: Series[str] = source_system(E.SOURCE_SYSTEM)
+    data_quality_flag: Series[str] = data_quality_flag()
 
     class Config:
         metadata = {  # noqa: RUF012 (pandera reads it as a class attribute)
             "feed": "assistance_benefits",
-            "version": "1.0.0",
+            "version": "2.0.0",
             "title": "救助福利",
             "event_time": "start_date",
             "key": ["benefit_id", "recorded_at"],
@@ -380,11 +435,12 @@ class Cases(Contract):
     outcome: Series[str] = enum(E.CASE_OUTCOME, "结果", nullable=True)
     recorded_at: Series[DateTime] = recorded_at()
     source_system: Series[str] = source_system(E.SOURCE_SYSTEM)
+    data_quality_flag: Series[str] = data_quality_flag()
 
     class Config:
         metadata = {  # noqa: RUF012 (pandera reads it as a class attribute)
             "feed": "cases",
-            "version": "1.0.0",
+            "version": "2.0.0",
             "title": "评估帮扶个案",
             "event_time": "opened_at",
             "key": ["case_id", "recorded_at"],
@@ -486,10 +542,10 @@ CHECK_FIELD: dict[str, str] = {
     "birth_before_snapshot": "birth_date",
     "exit_reason_iff_exited": "exit_reason",
     "return_after_departure": "return_date",
-    "recorded_not_before_visit": "recorded_at",
-    "recorded_not_before_day": "recorded_at",
+    RECORDED_NOT_BEFORE_EVENT: "recorded_at",
     "screening_fields_only_on_screenings": "screening_instrument",
     "reported_not_before_event": "report_time",
+    "dispatched_not_before_report": "police_dispatch_time",
     "mandatory_report_names_a_trigger": "trigger_2016",
     "end_not_before_start": "end_date",
     "closed_not_before_opened": "closed_at",

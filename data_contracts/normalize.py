@@ -227,12 +227,15 @@ def normalize_column(series: pd.Series, column: pa.Column) -> tuple[pd.Series, n
 
 
 def normalize_frame(raw: pd.DataFrame, schema: pa.DataFrameSchema) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Contract columns in contract dtypes (columns absent from `raw` are left out for pandera to report),
-    and one failure row (`FAILURE_COLUMNS`) per unreadable cell."""
+    """Contract columns in contract dtypes, and one failure row (`FAILURE_COLUMNS`) per unreadable cell.
+    An absent optional column comes out all missing; an absent required one is left out for pandera to
+    report."""
     out: dict[str, pd.Series] = {}
     failures: list[pd.DataFrame] = []
     for name, column in schema.columns.items():
         if name not in raw.columns:
+            if not column.required:
+                out[name] = normalize_column(pd.Series(None, index=raw.index, dtype=object), column)[0]
             continue
         typed, bad = normalize_column(raw[name], column)
         out[name] = typed

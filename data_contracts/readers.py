@@ -59,9 +59,12 @@ def discover(folder: Path) -> tuple[list[FeedFile], list[tuple[Path, str]]]:
 
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+    try:
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise FileProblem(f"cannot open the file: {exc.strerror or exc}") from None
     return digest.hexdigest()
 
 
@@ -104,12 +107,35 @@ def _slices(frame: pd.DataFrame, chunk_rows: int) -> Iterator[pd.DataFrame]:
 
 
 def count_rows(path: Path) -> int | None:
-    """Row count when it is cheap to know (Parquet metadata); None otherwise."""
+    """Row count when it is cheap to know (Parquet metadata); None otherwise, also for a file that cannot be
+    opened (only a progress bar needs the count; reading the file reports the problem)."""
     if path.suffix.lower() == ".parquet":
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        return pq.ParquetFile(path).metadata.num_rows
+        try:
+            return pq.ParquetFile(path).metadata.num_rows
+        except (pa.ArrowException, OSError):
+            return None
     return None
+
+
+def _parquet_chunks(feed: Feed, path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+        rename = header_map(feed, parquet.schema_arrow.names)
+        if parquet.metadata.num_rows == 0:
+            yield parquet.schema_arrow.empty_table().to_pandas().rename(columns=rename)
+            return
+        # A damaged data page shows only when its batch is decoded, possibly after earlier chunks were
+        # loaded; the caller's per-file transaction takes those back.
+        for batch in parquet.iter_batches(batch_size=chunk_rows):
+            yield batch.to_pandas().rename(columns=rename)
+    except (pa.ArrowException, OSError) as exc:
+        raise FileProblem(f"not a readable Parquet file: {exc}") from None
 
 
 def read_chunks(feed_file: FeedFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
@@ -118,19 +144,7 @@ def read_chunks(feed_file: FeedFile, chunk_rows: int) -> Iterator[pd.DataFrame]:
     path, feed = feed_file.path, feed_file.feed
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        try:
-            parquet = pq.ParquetFile(path)
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise FileProblem(f"not a readable Parquet file: {exc}") from None
-        rename = header_map(feed, parquet.schema_arrow.names)
-        if parquet.metadata.num_rows == 0:
-            yield parquet.schema_arrow.empty_table().to_pandas().rename(columns=rename)
-            return
-        for batch in parquet.iter_batches(batch_size=chunk_rows):
-            yield batch.to_pandas().rename(columns=rename)
+        yield from _parquet_chunks(feed, path, chunk_rows)
         return
     frame = _read_csv(path) if suffix == ".csv" else _read_xlsx(path)
     frame = frame.rename(columns=header_map(feed, list(frame.columns)))

@@ -50,6 +50,7 @@ BOOKKEEPING_TABLES = {
         "quarantined": "BIGINT",
         "duplicate": "BIGINT",
         "ingested_at": "TIMESTAMP",
+        "contract_version": "VARCHAR",  # the feed's contract version the file was validated against
     },
     "quarantine": {
         "ingest_run": "VARCHAR",
@@ -106,18 +107,30 @@ def model_facing_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     return sorted(n for n in names if not n.startswith("identity_"))
 
 
-def _create(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str]) -> None:
-    body = ", ".join(f'"{c}" {t}' for c, t in columns.items())
-    con.execute(f'CREATE TABLE IF NOT EXISTS "{table}" ({body})')
+def _create(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, str], present: set[str]) -> None:
+    """Create `table`, or add the columns it lacks: a warehouse made under an older contract has no columns
+    added since, and as those are nullable, adding them keeps its rows and lets new files load beside them."""
+    if not present:
+        body = ", ".join(f'"{c}" {t}' for c, t in columns.items())
+        con.execute(f'CREATE TABLE IF NOT EXISTS "{table}" ({body})')
+        return
+    for column, sql_type_ in columns.items():
+        if column not in present:
+            con.execute(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {sql_type_}')
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every feed, identity and bookkeeping table that does not exist yet (empty feeds included, so
-    readers can rely on each table being there)."""
+    readers can rely on each table being there), and add columns a newer contract has to older tables."""
+    present: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main'"
+    ).fetchall():
+        present.setdefault(table, set()).add(column)
     for feed in FEEDS.values():
-        _create(con, feed.name, table_columns(feed))
+        _create(con, feed.name, table_columns(feed), present.get(feed.name, set()))
     for table, columns in (IDENTITY_TABLES | BOOKKEEPING_TABLES).items():
-        _create(con, table, columns)
+        _create(con, table, columns, present.get(table, set()))
 
 
 def connect(path: Path | str, read_only: bool = True) -> duckdb.DuckDBPyConnection:

@@ -27,12 +27,14 @@ def simulate(
     from simulation.population import build_population
     from simulation.records import build_feeds, build_truth
     from simulation.school_calendar import build_calendar
+    from simulation.truth import validate_truth
 
     began = time.perf_counter()
     out = Path(out)
-    # independent streams, so adding draws in one part does not reshuffle the others
-    seeds = np.random.SeedSequence(config.seed).spawn(5)
-    rng_county, rng_pop, rng_loop, rng_rec, rng_fault = (np.random.default_rng(s) for s in seeds)
+    # independent streams, so adding draws in one part does not reshuffle the others; a new stream goes last
+    # (spawned children depend only on their index, so the earlier streams stay as they were)
+    seeds = np.random.SeedSequence(config.seed).spawn(6)
+    rng_county, rng_pop, rng_loop, rng_rec, rng_fault, rng_extra = (np.random.default_rng(s) for s in seeds)
     county = build_county(config.townships, config.villages, config.start, rng_county)
     cal = build_calendar(config.start, config.end + timedelta(days=LOOKAHEAD_DAYS))
     pop = build_population(config.children, county, cal, config.start, config.end, rng_pop)
@@ -49,9 +51,9 @@ def simulate(
         records = engine.run(
             lambda t: bar.update(task, completed=t + 1) if t % 7 == 0 or t == engine.n_days - 1 else None
         )
-    feeds = build_feeds(engine, records, rng_rec)
-    feeds["calendar"] = feeds["calendar"]
+    feeds = build_feeds(engine, records, rng_rec, rng_extra)
     risk, outcomes = build_truth(engine, records, feeds["incidents"])
+    validate_truth(risk, outcomes)  # before anything is written: evaluation trusts these files
 
     files = F.plan_files(feeds, with_faults=config.faults > 0)
     manifest = F.inject(files, config.faults, rng_fault) if config.faults > 0 else []

@@ -183,5 +183,7 @@ SWEEP_CAPACITY_MULT = 2.0  # [D]
 ASSESSMENT_SHARES = {"good": 0.65, "fair": 0.29, "poor": 0.06}  # §3.8 T2 [D]
 VISIT_MODE = {"home": 0.78, "phone": 0.14, "school": 0.08}  # [D]
 VISIT_RECORD_LAG_MEAN = 4.0  # [D] days a visit is typed in late (geometric)
+BACKFILLED_VISIT_DAYS = 20  # [D] a visit typed in this many days late or more is flagged 补录 (backfilled)
+POLICE_DISPATCH_HOURS = (0.2, 3.0)  # [D] 出警 after a mandatory report, hours (uniform)
 P_FIELD_MISSING = 0.05  # [D] observation fields left blank
 SNAPSHOT_RECORD_LAG = (3, 21)  # §1.5 quarterly snapshot, recorded some days later [D]

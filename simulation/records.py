@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from simulation.engine import ATT_CODES, Engine, Records
+from simulation import params as P
+from simulation.engine import ATT_CODES, Engine, Records, join_flags
 from simulation.school_calendar import calendar_frame
 
 
@@ -35,7 +36,40 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame.from_records(rows) if rows else pd.DataFrame()
 
 
-def build_feeds(engine: Engine, rec: Records, rng: np.random.Generator) -> dict[str, pd.DataFrame | pa.Table]:
+def visit_quality_flags(vs: dict[str, np.ndarray]) -> np.ndarray:
+    """`data_quality_flag` of visit rows from what each record itself shows: 信息不全 (incomplete) when an
+    observation the visit's mode yields was left blank, 补录 (backfilled) when typed in late."""
+    mode = vs["mode"]
+    home, inperson = mode == "home", mode != "phone"
+    seen = vs["child_seen"].astype(bool)
+
+    def blank(name: str) -> np.ndarray:
+        return pd.isna(np.asarray(vs[name], dtype=object))
+
+    incomplete = (
+        blank("next_visit_due")
+        | ((mode != "school") & blank("carer_present"))
+        | (home & (blank("living_conditions") | blank("food_insecurity") | blank("signs_of_neglect")))
+        | (inperson & blank("hygiene_issue"))
+        | (seen & blank("child_mood"))
+        | (inperson & seen & blank("signs_of_injury"))
+    )
+    late = vs["recorded"].astype("float64") - vs["day"].astype("float64") >= P.BACKFILLED_VISIT_DAYS
+    return join_flags({"incomplete": incomplete, "backfilled": late})
+
+
+def police_dispatch(report: pd.Series, dispatched: np.ndarray, rng: np.random.Generator) -> pd.Series:
+    """出警时间: police go out after a mandatory report, within hours [D]; other incidents have none."""
+    hours = rng.uniform(*P.POLICE_DISPATCH_HOURS, len(report))
+    when = report + pd.to_timedelta(hours, unit="h")
+    return when.where(dispatched).astype("datetime64[us]")
+
+
+def build_feeds(
+    engine: Engine, rec: Records, rng: np.random.Generator, rng_extra: np.random.Generator
+) -> dict[str, pd.DataFrame | pa.Table]:
+    """Every feed of the contracts. `rng` draws the record times as it always has; columns added later draw
+    from `rng_extra`, so adding them left the other columns of a seed unchanged."""
     pop, county = engine.pop, engine.county
     clock = Clock(engine.start, rng)
     cid = pop.c_id
@@ -55,6 +89,9 @@ def build_feeds(engine: Engine, rec: Records, rng: np.random.Generator) -> dict[
     reg["birth_date"] = reg["birth_date"].astype("datetime64[us]")
     reg["lbc_since"] = pd.to_datetime(reg["lbc_since"]).astype("datetime64[us]")
     reg["snapshot_date"] = reg["snapshot_date"].astype("datetime64[us]")
+    # [D] a registered child's hukou is in the village where the child lives
+    hukou_area = np.where(reg["hukou_registered"].astype(bool), reg["residence_village_code"], None)
+    reg.insert(reg.columns.get_loc("hukou_registered") + 1, "hukou_area_code", hukou_area)
     feeds["children_registry"] = reg.drop(columns=["recorded_day"], errors="ignore")
 
     hm = _frame(rec.household)
@@ -162,6 +199,7 @@ def build_feeds(engine: Engine, rec: Records, rng: np.random.Generator) -> dict[
             "next_visit_due": clock.day(vs["next_visit_due"].astype("float64")),
             "recorded_at": clock.stamp(vs["recorded"].astype("float64")),
             "source_system": "village_visit_app",
+            "data_quality_flag": visit_quality_flags(vs),
         }
     )
 
@@ -213,6 +251,9 @@ def build_feeds(engine: Engine, rec: Records, rng: np.random.Generator) -> dict[
                 "incident_type": inc["incident_type"],
                 "event_time": event_t,
                 "report_time": report_t,
+                "police_dispatch_time": police_dispatch(
+                    report_t, inc["mandatory_report"].to_numpy(bool), rng_extra
+                ),
                 "reporter_type": inc["reporter_type"],
                 "mandatory_report": inc["mandatory_report"].astype(bool),
                 "trigger_2016": inc["trigger_2016"],

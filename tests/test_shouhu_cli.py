@@ -2,22 +2,48 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from shouhu.cli import app
 
-COMMANDS = ["simulate", "ingest", "features", "train", "retrain", "promote", "rollback", "score", "audit",
-            "serve", "demo", "users"]
+COMMANDS = [
+    "simulate",
+    "ingest",
+    "features",
+    "train",
+    "retrain",
+    "promote",
+    "rollback",
+    "score",
+    "audit",
+    "serve",
+    "demo",
+    "users",
+]
+
+
+def listed_commands(help_text: str) -> set[str]:
+    """The command names in the Commands panel of `--help`: the first word of each entry (not of a wrapped
+    description line), so `train` is not found inside `retrain`."""
+    panel = help_text.split("─ Commands ", 1)[1].split("╰", 1)[0]
+    return {m.group(1) for m in re.finditer(r"^│ (\S+)\s{2,}", panel, flags=re.MULTILINE)}
 
 
 def test_help_lists_every_subcommand() -> None:
-    result = CliRunner().invoke(app, ["--help"])
+    result = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "120"})
     assert result.exit_code == 0
-    for command in COMMANDS:
-        assert command in result.output
+    assert set(COMMANDS) <= listed_commands(result.output)
+
+
+def test_a_command_is_listed_by_its_whole_name_not_found_inside_another() -> None:
+    help_text = "╭─ Commands ─╮\n│ retrain   The monthly job.  │\n│           train again later │\n╰──╯"
+    assert listed_commands(help_text) == {"retrain"}
 
 
 def test_importing_the_cli_does_no_heavy_work() -> None:
@@ -30,7 +56,9 @@ def test_importing_the_cli_does_no_heavy_work() -> None:
     assert run.stdout.strip() == ""
 
 
-def test_settings_are_read_from_shouhu_environment_variables(monkeypatch, tmp_path) -> None:
+def test_settings_are_read_from_shouhu_environment_variables(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from shouhu.settings import Settings
 
     monkeypatch.setenv("SHOUHU_WAREHOUSE", str(tmp_path / "w.duckdb"))

@@ -340,7 +340,7 @@ def write(
     return path
 
 
-BASE = ("admin_units", "children_registry")  # what a feed about a child needs to exist first
+BASE = ("admin_units", "schools", "workers", "children_registry")  # what a feed about a child needs first
 
 
 def write_world(

@@ -10,7 +10,7 @@ import pytest
 
 from data_contracts.feeds import FEEDS
 from data_contracts.ingest import contract_failures
-from data_contracts.models import CHECK_FIELD
+from data_contracts.models import CHECK_FIELD, RECORDED_NOT_BEFORE_EVENT
 from data_contracts.normalize import column_kind
 from tests.data_contracts.factories import frame, row
 
@@ -59,14 +59,20 @@ ROW_CHECK_CASES = {  # dataframe check -> (feed, overrides that break only it)
     "birth_before_snapshot": ("children_registry", {"birth_date": "2025-01-01"}),
     "exit_reason_iff_exited": ("children_registry", {"status": "exited", "exit_reason": None}),
     "return_after_departure": ("parent_migration_episodes", {"return_date": "2018-01-01"}),
-    "recorded_not_before_visit": ("visit_logs", {"recorded_at": "2024-02-01"}),
-    "recorded_not_before_day": ("school_attendance", {"recorded_at": "2024-02-01"}),
     "screening_fields_only_on_screenings": ("school_events", {"event_type": "enrol"}),
     "reported_not_before_event": ("incidents", {"report_time": "2024-03-01"}),
+    "dispatched_not_before_report": ("incidents", {"police_dispatch_time": "2024-04-01 11:00"}),
     "mandatory_report_names_a_trigger": ("incidents", {"mandatory_report": "是"}),
     "end_not_before_start": ("assistance_benefits", {"end_date": "2022-01-01"}),
     "closed_not_before_opened": ("cases", {"closed_at": "2024-01-01"}),
 }
+EVENT_FEEDS = [name for name, feed in FEEDS.items() if feed.event_time]
+
+
+def entered_a_day_before_the_event(feed: str) -> dict[str, str]:
+    """The factory row of `feed` with `recorded_at` one day before its event time."""
+    event = pd.Timestamp(row(feed)[FEEDS[feed].event_time]) - pd.Timedelta(days=1)
+    return {"recorded_at": event.strftime("%Y-%m-%d %H:%M")}
 
 
 COLUMN_CASES = _column_cases()
@@ -107,9 +113,41 @@ def test_a_row_breaking_a_row_check_is_reported_once_under_the_field_to_correct(
     assert failures_of(feed, **overrides) == {(CHECK_FIELD[check], check)}
 
 
+@pytest.mark.parametrize("feed", EVENT_FEEDS)
+def test_a_record_entered_before_its_event_is_reported_under_recorded_at(feed: str) -> None:
+    assert failures_of(feed, **entered_a_day_before_the_event(feed)) == {
+        ("recorded_at", RECORDED_NOT_BEFORE_EVENT)
+    }
+
+
+@pytest.mark.parametrize("feed", EVENT_FEEDS)
+def test_a_record_entered_on_its_event_time_passes(feed: str) -> None:
+    assert failures_of(feed, recorded_at=row(feed)[FEEDS[feed].event_time]) == set()
+
+
+def test_every_event_feed_and_only_event_feeds_check_entry_after_the_event() -> None:
+    checked = {n for n, f in FEEDS.items() if RECORDED_NOT_BEFORE_EVENT in [c.name for c in f.schema.checks]}
+    assert checked == set(EVENT_FEEDS)
+    assert {"visit_logs", "school_attendance", "incidents", "children_registry"} <= checked
+    assert not checked & {"admin_units", "calendar", "schools", "workers"}
+
+
 def test_every_row_check_of_every_contract_has_a_breaking_case_and_a_field() -> None:
     declared = {c.name for feed in FEEDS.values() for c in feed.schema.checks}
-    assert declared == set(ROW_CHECK_CASES) == set(CHECK_FIELD)
+    assert declared == {*ROW_CHECK_CASES, RECORDED_NOT_BEFORE_EVENT} == set(CHECK_FIELD)
+
+
+def test_an_optional_column_may_be_absent_and_is_then_missing() -> None:
+    data = frame([row("incidents")])
+    assert "police_dispatch_time" not in data.columns
+    typed, failures = contract_failures(FEEDS["incidents"], data)
+    assert failures.empty
+    assert typed["police_dispatch_time"].isna().all() and typed["data_quality_flag"].isna().all()
+
+
+def test_an_optional_column_that_is_present_is_validated() -> None:
+    assert failures_of("school_events", academic_percentile="101") == {("academic_percentile", "in_range")}
+    assert failures_of("visit_logs", data_quality_flag="补录、信息不全") == set()
 
 
 def test_an_unreadable_cell_is_reported_once_as_unreadable_not_again_as_missing() -> None:

@@ -9,11 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
 from data_contracts.feeds import FEEDS
-from data_contracts.ingest import IngestReport
+from data_contracts.ingest import IngestReport, chunk_repeats, differing_columns
 from data_contracts.pseudonym import child_key, pseudonym
 from data_contracts.warehouse import connect, table_columns
 from tests.data_contracts.conftest import SECRET
@@ -129,14 +130,72 @@ def test_reingesting_the_same_files_adds_nothing(tmp_path: Path, run_ingest: Ing
     assert all(f.skipped and first.run_id in f.skipped for f in second.files)
 
 
-def test_records_resent_in_a_new_file_with_known_keys_are_duplicates(
+def test_records_resent_unchanged_in_a_new_file_are_duplicates_and_nothing_is_quarantined(
     world: Path, tmp_path: Path, run_ingest: Ingest
 ) -> None:
-    write(tmp_path / "again", "visit_logs", [row("visit_logs", child_mood="低落")], stem="visit_logs_resent")
+    # other bytes than the loaded CSVs (so not skipped as the same file), the same records
+    write(tmp_path / "again", "visit_logs", [row("visit_logs")], fmt="xlsx", stem="visit_logs_resent")
     write(tmp_path / "again", "cases", [row("cases")], fmt="parquet")
     report = run_ingest(tmp_path / "again")
     assert report.feeds["visit_logs"].duplicate == 1 and report.feeds["cases"].duplicate == 1
-    assert report.total.loaded == 0
+    assert report.total.loaded == 0 and report.total.quarantined == 0
+    assert query(world, "SELECT count(*) AS n FROM quarantine")["n"].iloc[0] == 0
+
+
+def test_a_resent_record_with_changed_content_is_quarantined_naming_its_key_and_what_differs(
+    world: Path, tmp_path: Path, run_ingest: Ingest
+) -> None:
+    write(tmp_path / "again", "visit_logs", [row("visit_logs", child_mood="低落")], stem="visit_logs_resent")
+    report = run_ingest(tmp_path / "again")
+    counts = report.feeds["visit_logs"]
+    assert (counts.read, counts.loaded, counts.quarantined, counts.duplicate) == (1, 0, 1, 0)
+    q = query(world, "SELECT source_file, row_number, field, rule, value FROM quarantine")
+    assert q.values.tolist() == [
+        [
+            "visit_logs_resent.csv",
+            1,
+            "visit_id",
+            "conflicting_duplicate",
+            "visit_id=V001 (differs in child_mood)",
+        ]
+    ]
+    assert query(world, "SELECT child_mood FROM visit_logs")["child_mood"].tolist() == ["normal"]
+
+
+def test_a_conflicting_duplicate_of_a_multi_column_key_names_every_key_column_with_ids_pseudonymized(
+    world: Path, tmp_path: Path, run_ingest: Ingest
+) -> None:
+    changed = row("children_registry", guardianship_assessment="差")
+    write(tmp_path / "again", "children_registry", [changed], stem="children_registry_fix")
+    assert run_ingest(tmp_path / "again").feeds["children_registry"].quarantined == 1
+    q = query(world, "SELECT field, rule, value FROM quarantine")
+    field, rule, value = q.values.tolist()[0]
+    assert (field, rule) == ("child_id,snapshot_date", "conflicting_duplicate")
+    assert f"child_key={child_key('C001', SECRET)}" in value and "snapshot_date=2024-01-01" in value
+    assert "guardianship_assessment" in value and "C001" not in value.replace(child_key("C001", SECRET), "")
+
+
+def test_within_one_file_a_changed_repeat_of_a_key_is_quarantined_and_an_exact_repeat_is_a_duplicate(
+    tmp_path: Path, run_ingest: Ingest, warehouse: Path
+) -> None:
+    write_world(tmp_path / "in", only=BASE)
+    visits = [row("visit_logs"), row("visit_logs", hazards="危房"), row("visit_logs")]
+    write(tmp_path / "in", "visit_logs", visits)
+    counts = run_ingest(tmp_path / "in").feeds["visit_logs"]
+    assert (counts.read, counts.loaded, counts.quarantined, counts.duplicate) == (3, 1, 1, 1)
+    q = query(warehouse, "SELECT row_number, rule, value FROM quarantine")
+    assert q.values.tolist() == [[2, "conflicting_duplicate", "visit_id=V001 (differs in hazards)"]]
+    assert query(warehouse, "SELECT hazards FROM visit_logs")["hazards"].tolist() == ["open_water_nearby"]
+
+
+def test_exact_copies_of_a_row_that_conflicts_with_the_warehouse_are_quarantined_with_it(
+    world: Path, tmp_path: Path, run_ingest: Ingest
+) -> None:
+    changed = row("visit_logs", child_mood="低落")
+    write(tmp_path / "again", "visit_logs", [changed, changed], stem="visit_logs_resent")
+    counts = run_ingest(tmp_path / "again").feeds["visit_logs"]
+    assert (counts.read, counts.loaded, counts.quarantined, counts.duplicate) == (2, 0, 2, 0)
+    assert set(query(world, "SELECT rule FROM quarantine")["rule"]) == {"conflicting_duplicate"}
 
 
 @pytest.mark.parametrize(
@@ -209,6 +268,37 @@ def test_quarantined_rows_keep_no_names_and_only_hashes_of_id_and_phone_numbers(
     )
 
 
+def damaged_parquet(path: Path, how: str) -> Path:
+    """A Parquet file of visits, damaged: `truncated` (its footer is gone) or `corrupt_pages` (footer intact,
+    compressed data pages overwritten, so the damage shows only when the rows are decoded)."""
+    visits = [row("visit_logs", visit_id=f"V{i:05d}", hazards=None) for i in range(5000)]
+    good = write(path.parent / "good", "visit_logs", visits, fmt="parquet")
+    data = bytearray(good.read_bytes())
+    if how == "truncated":
+        data = data[: len(data) // 2]
+    else:
+        middle = len(data) // 3
+        data[middle : middle + 400] = bytes(b ^ 0x5A for b in data[middle : middle + 400])
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize("how", ["truncated", "corrupt_pages"])
+def test_a_damaged_parquet_file_is_reported_by_name_and_the_rest_still_loads(
+    tmp_path: Path, run_ingest: Ingest, warehouse: Path, how: str
+) -> None:
+    write_world(tmp_path / "in", only=(*BASE, "cases"))
+    damaged_parquet(tmp_path / "in" / "visit_logs_2024q3.parquet", how)
+    report = run_ingest(tmp_path / "in")
+    assert [(f.path.name, f.error) for f in report.errors] == [
+        ("visit_logs_2024q3.parquet", report.errors[0].error)
+    ]
+    assert "Parquet" in (report.errors[0].error or "")
+    assert report.feeds["cases"].loaded == 1 and report.exit_code == 1
+    assert report.feeds["visit_logs"].read == 0  # nothing of the damaged file stays half-loaded
+    assert query(warehouse, "SELECT count(*) AS n FROM visit_logs")["n"].iloc[0] == 0
+
+
 def test_a_file_that_cannot_be_read_is_reported_and_the_rest_still_loads(
     tmp_path: Path, run_ingest: Ingest
 ) -> None:
@@ -246,3 +336,47 @@ def test_readers_open_the_warehouse_read_only_and_a_missing_one_clearly(world: P
         con.close()
     with pytest.raises(FileNotFoundError, match="shouhu ingest"):
         connect(tmp_path / "nowhere.duckdb")
+
+
+def test_each_ingested_file_records_the_contract_version_it_was_validated_against(world: Path) -> None:
+    files = query(world, "SELECT feed, contract_version FROM ingest_files")
+    assert dict(zip(files["feed"], files["contract_version"], strict=True)) == {
+        name: feed.version for name, feed in FEEDS.items()
+    }
+
+
+def test_a_warehouse_from_before_the_optional_columns_gains_them_and_keeps_its_rows(
+    world: Path, tmp_path: Path, run_ingest: Ingest
+) -> None:
+    con = connect(world, read_only=False)
+    try:  # as an ingest under contract 1.0.0 left it
+        con.execute("ALTER TABLE visit_logs DROP COLUMN data_quality_flag")
+        con.execute("ALTER TABLE ingest_files DROP COLUMN contract_version")
+    finally:
+        con.close()
+    write(tmp_path / "new", "visit_logs", [row("visit_logs", visit_id="V2", data_quality_flag="补录")])
+    assert run_ingest(tmp_path / "new").feeds["visit_logs"].loaded == 1
+    visits = query(world, "SELECT visit_id, data_quality_flag FROM visit_logs ORDER BY visit_id")
+    assert visits.astype(object).where(visits.notna(), None).values.tolist() == [
+        ["V001", None],
+        ["V2", "backfilled"],
+    ]
+    versions = query(world, "SELECT contract_version FROM ingest_files WHERE feed = 'visit_logs'")
+    assert sorted(versions["contract_version"].fillna("none")) == ["2.0.0", "none"]
+
+
+def test_repeats_of_a_key_are_told_apart_by_content_with_missing_equal_to_missing() -> None:
+    keys = pd.DataFrame({"k": ["a", "a", "a", "b", "a"]})
+    content = pd.DataFrame(
+        {
+            "k": ["a", "a", "a", "b", "a"],
+            "mood": pd.array(["low", "low", None, "ok", "low"], dtype="string"),
+            "seen": pd.array([None, None, None, True, None], dtype="boolean"),
+        }
+    )
+    valid = np.array([False, True, True, True, True])  # row 0 is invalid: it shadows nothing
+    repeats = chunk_repeats(keys, content, valid)
+    assert repeats.first.tolist() == [False, True, False, True, False]
+    assert repeats.copy_of.tolist() == [-1, -1, -1, -1, 1]
+    assert repeats.conflict_with.tolist() == [-1, -1, 1, -1, -1]
+    assert differing_columns(content, 2, 1) == ["mood"]

@@ -4,14 +4,17 @@ warehouse or MLflow folder; other rooms call it on their outputs."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from data_contracts.ingest import IngestReport
 from data_contracts.privacy import scan_for_pii, scan_text
 from data_contracts.warehouse import connect
 from tests.data_contracts.factories import (
+    BASE,
     CHILD_ID_NUMBER,
     FATHER_PHONE,
     GRANDPA_PHONE,
@@ -21,8 +24,9 @@ from tests.data_contracts.factories import (
 
 
 @pytest.fixture
-def ingested(tmp_path: Path, run_ingest, warehouse: Path) -> Path:  # type: ignore[no-untyped-def]
-    run_ingest(write_world(tmp_path / "in", only=("admin_units", "children_registry", "household_members")))
+def ingested(tmp_path: Path, run_ingest: Callable[..., IngestReport], warehouse: Path) -> Path:
+    report = run_ingest(write_world(tmp_path / "in", only=(*BASE, "household_members")))
+    assert report.total.loaded > 0 and report.total.quarantined == 0
     return warehouse
 
 

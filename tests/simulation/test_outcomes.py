@@ -20,7 +20,7 @@ def test_most_outcomes_are_never_detected_and_most_neglect_least_of_all(
     large_county: tuple[Path, SimulationSummary],
 ) -> None:
     outcomes = pd.read_parquet(large_county[0] / "truth" / "outcomes.parquet")
-    assert outcomes["detected"].mean() < 0.5
+    assert outcomes["detected"].mean() < 0.4  # far fewer: about a quarter to a third are ever detected
     by_type = outcomes.groupby("outcome_type")["detected"].mean()
     assert by_type["neglect"] < 0.5 and by_type["dropout"] > by_type["neglect"]
     detected = outcomes[outcomes["detected"]]
@@ -42,19 +42,23 @@ def test_mandatory_reports_name_their_trigger(large_county: tuple[Path, Simulati
     assert (pd.to_datetime(incidents["report_time"]) >= pd.to_datetime(incidents["event_time"])).all()
 
 
-def test_drowning_peaks_in_august(large_county: tuple[Path, SimulationSummary]) -> None:
-    """Expected drownings by month (from the truth's hazards) peak in August, as DOMAIN §3.5 I2b says; the
-    sampled drownings follow: August has far more than the winter months."""
+def test_august_carries_the_largest_share_of_simulated_drownings(
+    large_county: tuple[Path, SimulationSummary],
+) -> None:
+    """DOMAIN §3.5 I2b: drowning peaks in August. Checked on the drownings the simulation produced, and on
+    the hazard behind them (the truth's monthly drowning rate times the month's seasonal weight)."""
     out = large_county[0]
+    outcomes = pd.read_parquet(out / "truth" / "outcomes.parquet")
+    months = outcomes.loc[outcomes["outcome_type"] == "drowning", "event_time"].dt.month
+    assert len(months) >= 50  # enough drownings for a monthly share to mean something
+    share = months.value_counts(normalize=True).reindex(range(1, 13), fill_value=0.0)
+    assert share.idxmax() == 8
+    assert share[8] > 2 / 12  # well above an even spread over the year
+    assert share[[6, 7, 8, 9]].sum() > 0.45
     risk = pd.read_parquet(out / "truth" / "child_risk.parquet")
     month = risk["date"].dt.month
     expected = (risk["rate_drowning"] * np.asarray(P.DROWNING_MONTH)[month - 1]).groupby(month).sum()
     assert expected.idxmax() == 8
-    outcomes = pd.read_parquet(out / "truth" / "outcomes.parquet")
-    drowned = outcomes.loc[outcomes["outcome_type"] == "drowning", "event_time"].dt.month.value_counts()
-    winter = drowned.reindex([11, 12, 1, 2], fill_value=0).mean()
-    assert drowned.get(8, 0) >= 2.5 * max(winter, 1)
-    assert drowned.reindex([6, 7, 8, 9], fill_value=0).sum() > 0.45 * drowned.sum()
 
 
 def test_truth_risk_is_higher_for_children_who_go_on_to_have_an_outcome(

@@ -11,6 +11,7 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from data_contracts.feeds import FEEDS
+from data_contracts.ingest import ingest_folder
 from shouhu.cli import app
 from simulation.config import SimulationSummary
 from simulation.county import simulate
@@ -58,6 +59,17 @@ def test_clean_output_passes_every_contract(clean_county: tuple[Path, Simulation
             df = read_file(path, feed)
             assert len(df) > 0, f"{path.name} is empty"
             feed.model.validate(df, lazy=True)
+
+
+def test_clean_output_goes_through_the_real_ingest_with_nothing_quarantined(
+    clean_county: tuple[Path, SimulationSummary], tmp_path: Path
+) -> None:
+    out, summary = clean_county
+    report = ingest_folder(out, tmp_path / "wh.duckdb", "test-secret", strict=True, progress=False)
+    assert not report.errors, [(f.path.name, f.error) for f in report.errors]
+    assert report.total.quarantined == 0, {f.path.name: f.top_rules() for f in report.quarantining_files}
+    assert report.total.duplicate == 0 and report.exit_code == 0
+    assert {feed: c.loaded for feed, c in report.feeds.items()} == summary.rows
 
 
 def test_every_child_in_any_feed_is_in_the_registry(clean_county: tuple[Path, SimulationSummary]) -> None:
@@ -125,6 +137,44 @@ def test_records_arrive_late_as_county_systems_enter_them(
         "07-01",
         "10-01",
     }
+
+
+def test_police_go_out_after_mandatory_reports_and_only_then(
+    clean_county: tuple[Path, SimulationSummary],
+) -> None:
+    incidents = read_feed(clean_county[0], "incidents")
+    dispatched = pd.to_datetime(incidents["police_dispatch_time"])
+    mandatory = incidents["mandatory_report"].astype(bool)
+    assert mandatory.any() and (~mandatory).any()
+    assert dispatched.notna().eq(mandatory).all()
+    delay = (dispatched - pd.to_datetime(incidents["report_time"]))[mandatory]
+    assert delay.between(pd.Timedelta(minutes=10), pd.Timedelta(hours=3)).all()
+
+
+def test_visits_typed_in_late_or_left_incomplete_carry_a_data_quality_flag(
+    clean_county: tuple[Path, SimulationSummary],
+) -> None:
+    visits = read_feed(clean_county[0], "visit_logs")
+    flags = visits["data_quality_flag"].fillna("")
+    lag = (pd.to_datetime(visits["recorded_at"]) - pd.to_datetime(visits["visit_date"])).dt.days
+    assert (flags.str.contains("backfilled") == (lag >= 20)).all()
+    assert flags[visits["next_visit_due"].isna()].str.contains("incomplete").all()
+    complete = visits.drop(columns=["hazards", "needs_identified", "referrals", "data_quality_flag"]).notna()
+    home_complete = (visits["mode"] == "home") & complete.all(axis=1)
+    assert not flags[home_complete].str.contains("incomplete").any()
+    assert 0.05 < flags.str.contains("incomplete").mean() < 0.6
+
+
+def test_registered_children_have_their_hukou_in_their_home_village(
+    clean_county: tuple[Path, SimulationSummary],
+) -> None:
+    registry = read_feed(clean_county[0], "children_registry")
+    registered = registry["hukou_registered"].astype(bool)
+    assert (~registered).any()
+    assert (
+        registry.loc[registered, "hukou_area_code"] == registry.loc[registered, "residence_village_code"]
+    ).all()
+    assert registry.loc[~registered, "hukou_area_code"].isna().all()
 
 
 def test_cli_simulates_into_the_folder_it_is_given(tmp_path: Path) -> None:
