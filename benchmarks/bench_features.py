@@ -3,9 +3,10 @@ one as-of date for the whole county (serving's request-cache miss).
 
     .venv/bin/python benchmarks/bench_features.py [--children 20000] [--keep PATH]
 
-The county is generated inside DuckDB (registry snapshots, visits, ~12M attendance rows, contacts, household,
-migration episodes, incidents, calendar) with the warehouse columns of docs/architecture.md §2, and cached at
---keep. Keys are synthetic pseudonyms; nothing personal is generated or printed."""
+The county is generated inside DuckDB (registry snapshots, visits, ~12M attendance rows, school events,
+contacts, household, migration episodes, incidents, assistance benefits, calendar) with the warehouse columns
+of docs/architecture.md §2, and cached at --keep (a cached county missing a feed gets it added). Keys are
+synthetic pseudonyms; nothing personal is generated or printed."""
 
 from __future__ import annotations
 
@@ -71,6 +72,22 @@ GENERATE = {
         FROM range({n}) t(i),
              (SELECT unnest(range(DATE '{start}', DATE '{end}', INTERVAL 1 DAY)) AS d) days
         WHERE i % 10 < 9 AND dayofweek(d) BETWEEN 1 AND 5 AND month(d) NOT IN (2, 7, 8)""",
+    "school_events": """
+        SELECT 'E' || i || '-' || k AS event_id, 'c_' || lpad(printf('%x', i), 16, '0') AS child_key,
+               'S' || (i % 30) AS school_id,
+               DATE '{start}' + CAST((i * 13 + k * 181) % 1090 AS INT) AS event_date,
+               CASE k % 4 WHEN 0 THEN 'mental_health_screening' WHEN 1 THEN 'teacher_concern'
+                    WHEN 2 THEN CASE WHEN i % 50 = 0 THEN 'dropout_flag' WHEN i % 25 = 0 THEN 'transfer_out'
+                                     ELSE 'transfer_in' END
+                    ELSE 'grade_repeat' END AS event_type,
+               CASE WHEN k % 4 = 0 THEN 'PHQ9' END AS screening_instrument,
+               CASE WHEN k % 4 = 0 THEN CAST(hash(i, k) % 27 AS DOUBLE) END AS screening_score,
+               CASE WHEN k % 4 = 0 THEN hash(i, k) % 27 >= 10 END AS screening_positive,
+               CASE WHEN k % 4 = 1 THEN CASE WHEN i % 3 = 0 THEN 'mood;absenteeism' ELSE 'behaviour' END
+                    ELSE '' END AS teacher_concern,
+               DATE '{start}' + CAST((i * 13 + k * 181) % 1090 + 7 AS INT) AS recorded_at,
+               'school_xueji' AS source_system
+        FROM range({n}) t(i), range(6) q(k) WHERE hash(i, k) % 100 < 40""",
     "parent_contact_log": """
         SELECT 'K' || i || '-' || k AS contact_id, 'c_' || lpad(printf('%x', i), 16, '0') AS child_key,
                'p_' || lpad(printf('%x', 2 * i), 16, '0') AS parent_key,
@@ -110,6 +127,15 @@ GENERATE = {
                DATE '{start}' + CAST((i * 7 + k * 131) % 1090 + 3 AS INT) AS recorded_at,
                'police' AS source_system
         FROM range({n}) t(i), range(3) q(k) WHERE hash(i, k) % 100 < 4""",
+    "assistance_benefits": """
+        SELECT 'B' || i || '-' || p AS benefit_id, 'c_' || lpad(printf('%x', i), 16, '0') AS child_key,
+               CASE p WHEN 0 THEN 'dibao' WHEN 1 THEN 'education_aid' ELSE 'tekun' END AS program,
+               CASE WHEN i % 7 = 0 THEN 'terminated' ELSE 'active' END AS status,
+               DATE '{start}' + CAST(i % 900 AS INT) AS start_date,
+               CASE WHEN i % 7 = 0 THEN DATE '{start}' + CAST(i % 900 + 180 AS INT) END AS end_date,
+               300.0 + i % 5 * 100 AS monthly_amount_cny,
+               DATE '{start}' + CAST(i % 900 + 10 AS INT) AS recorded_at, 'dibao_system' AS source_system
+        FROM range({n}) t(i), range(3) q(p) WHERE (i + p) % 6 = 0""",
     "calendar": """
         SELECT d AS date, dayofweek(d) BETWEEN 1 AND 5 AND month(d) NOT IN (2, 7, 8) AS is_school_day,
                CASE WHEN month(d) BETWEEN 3 AND 6 THEN year(d) || 'S' WHEN month(d) >= 9 THEN year(d) || 'F'
@@ -120,15 +146,24 @@ GENERATE = {
 }
 
 
-def generate(path: Path, children: int) -> None:
+def generate(path: Path, children: int) -> list[str]:
+    """Create every feed table of GENERATE that `path` lacks; returns their names."""
     con = duckdb.connect(str(path))
+    made = []
     try:
+        present = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if present:  # a cached county: add a missing feed for the same children
+            children = con.execute("SELECT count(DISTINCT child_key) FROM children_registry").fetchone()[0]
         for name, sql in GENERATE.items():
+            if name in present:
+                continue
+            made.append(name)
             cols = {c: t for c, t in table_columns(FEEDS[name]).items() if not c.startswith("_")}
             con.execute(f'CREATE TABLE "{name}" ({", ".join(f"{c} {t}" for c, t in cols.items())})')
             con.execute(f'INSERT INTO "{name}" BY NAME {sql.format(n=children, start=START, end=END)}')
     finally:
         con.close()
+    return made
 
 
 def peak_rss_gb() -> float:
@@ -141,10 +176,10 @@ def main(
 ) -> None:
     from features.pipeline import _PLANS, build_matrix
 
-    if not keep.exists():
-        t = time.perf_counter()
-        generate(keep, children)
-        print(f"generated {keep} in {time.perf_counter() - t:.1f} s")
+    t = time.perf_counter()
+    made = generate(keep, children)
+    if made:
+        print(f"generated {', '.join(made)} in {keep} in {time.perf_counter() - t:.1f} s")
     con = duckdb.connect(str(keep), read_only=True)
     sizes = {n: con.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in GENERATE}
     con.close()

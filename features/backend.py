@@ -92,6 +92,10 @@ class Warehouse:
             self.con.con.unregister("_incoming")
         return self.con.table(name)
 
+    def session_table(self, name: str) -> ir.Table:
+        """A table of the session itself (one `load_frame` made), not of the warehouse."""
+        return self.con.table(name)
+
     def compile(self, expr: ir.Table) -> str:
         return self.con.compile(expr)
 

@@ -18,7 +18,9 @@ def features(
     monthly: Annotated[
         tuple[datetime, datetime] | None,
         typer.Option(
-            "--monthly", help="FROM TO: the 1st of every month in [FROM, TO].", formats=["%Y-%m-%d"]
+            "--monthly",
+            help="FROM TO: the 1st of every month in [FROM, TO] (the first on or after FROM).",
+            formats=["%Y-%m-%d"],
         ),
     ] = None,
     horizon: Annotated[int | None, typer.Option(help="Label horizon in days (default: settings).")] = None,
@@ -37,10 +39,9 @@ def features(
     console = Console()
     dates = list(as_of or [])
     if monthly:
-        import pandas as pd
+        from features.dates import monthly_as_of_dates
 
-        start, end = monthly
-        dates += list(pd.date_range(pd.Timestamp(start).to_period("M").to_timestamp(), end, freq="MS"))
+        dates += monthly_as_of_dates(*monthly)
     if not dates:
         raise typer.BadParameter("give --as-of DATE (repeatable) or --monthly FROM TO")
     settings = get_settings()

@@ -86,7 +86,7 @@ def matrix_expr(
     out = out.mutate(**{c: out[c].fill_null(0).cast("int64") for c in label_columns()})
 
     if truth:
-        outcomes, risk = wh.con.table(TRUTH_OUTCOMES), wh.con.table(TRUTH_RISK)
+        outcomes, risk = wh.session_table(TRUTH_OUTCOMES), wh.session_table(TRUTH_RISK)
         out = _left(
             out,
             wh.materialize(truth_label_table(outcomes, dates, horizon_days), "truth"),

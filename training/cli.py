@@ -77,9 +77,11 @@ def _print_training(trained: object) -> None:
     console = Console()
     console.print(table)
     flagged = result.fairness[result.fairness["flagged"] != ""] if not result.fairness.empty else []
+    unjudged = [f"{j.attribute}={u}" for j in result.judgement for u in j.unjudged]
     console.print(
         f"fairness: worst gated disparity per attribute {_fmt(result.disparities)}; "
         f"{len(flagged)} group rows flagged (see fairness/fairness.md in the run)"
+        + (f"; too small to judge: {'; '.join(unjudged)}" if unjudged else "")
     )
     console.print(
         f"registered [bold]{run.model_uri}[/] (run {run.run_id}), aliases: {', '.join(run.aliases)}"
@@ -206,7 +208,10 @@ def rollback() -> None:
         demoted, restored = registry.rollback()
     except ValueError as exc:
         _fail(f"shouhu rollback: {exc}")
-    typer.echo(f"champion is version {restored} again (version {demoted} rolled back).")
+    typer.echo(
+        f"champion is version {restored} again (version {demoted} rolled back; it is not challenger either, "
+        "so `shouhu promote` will not bring it back)."
+    )
 
 
 def score(

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from training.splits import monthly_as_of_dates
@@ -17,6 +19,19 @@ def read_matrix(path: Path) -> pd.DataFrame:
     frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, parse_dates=["as_of"])
     frame["as_of"] = pd.to_datetime(frame["as_of"])
     return frame
+
+
+def snapshot_hash(frame: pd.DataFrame) -> str:
+    """A content hash of a feature matrix (the run's data snapshot): the same rows and columns give the same
+    hash whatever their order; any changed value, column or dtype changes it."""
+    columns = sorted(frame.columns)
+    digest = hashlib.sha256()
+    for c in columns:
+        digest.update(f"{c}:{frame[c].dtype};".encode())
+    # one 64-bit hash per row over the columns in a fixed order; sorting them drops the row order
+    rows = pd.util.hash_pandas_object(frame[columns], index=False).to_numpy()
+    digest.update(np.sort(rows).tobytes())
+    return "sha256:" + digest.hexdigest()
 
 
 def warehouse_window(warehouse: Path) -> tuple[pd.Timestamp, pd.Timestamp]:

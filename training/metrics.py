@@ -105,16 +105,29 @@ def calibration_table(y: np.ndarray, prob: np.ndarray, bins: int = 10) -> pd.Dat
     return pd.DataFrame({"predicted": predicted, "observed": observed})
 
 
+def truth_rows(frame: pd.DataFrame) -> np.ndarray | None:
+    """Rows with a known true outcome (simulated data), or None when the frame has no truth."""
+    if "true_label" not in frame or not frame["true_label"].notna().any():
+        return None
+    return frame["true_label"].notna().to_numpy()
+
+
 def evaluate(
     frame: pd.DataFrame, score: np.ndarray, prob: np.ndarray | None, k: int, label: str = "label"
 ) -> dict[str, float]:
-    """Every metric of one scorer on one window: against `label`, and against `true_label` when present."""
+    """Every metric of one scorer on one window: against `label`, and — prefixed `true_` — the same against
+    the simulator's `true_label` when present (a probability calibrated on detected outcomes under-predicts
+    the true ones; the gap is how much goes unseen)."""
     out = ranking_metrics(frame, score, label, k)
     out.update(probability_metrics(frame[label].to_numpy(), score, prob))
-    if "true_label" in frame and frame["true_label"].notna().any():
-        known = frame["true_label"].notna().to_numpy()
-        for name, value in ranking_metrics(frame[known], np.asarray(score)[known], "true_label", k).items():
-            out[f"true_{name}"] = value
+    known = truth_rows(frame)
+    if known is not None:
+        truth = frame[known]
+        score_t = np.asarray(score)[known]
+        prob_t = None if prob is None else np.asarray(prob)[known]
+        found = ranking_metrics(truth, score_t, "true_label", k)
+        found.update(probability_metrics(truth["true_label"].to_numpy(), score_t, prob_t))
+        out.update({f"true_{name}": value for name, value in found.items()})
     return out
 
 

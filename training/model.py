@@ -8,7 +8,7 @@ to trees × leaves × depth², and serving explains every row (target ≥ 5,000 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import lightgbm as lgb
 import numpy as np
@@ -16,6 +16,9 @@ import pandas as pd
 from sklearn.isotonic import IsotonicRegression
 
 from training.pyfunc import ALL_AGES, DEFAULT_BANDS, ModelParts
+
+if TYPE_CHECKING:
+    from features.spec import FeatureSpec
 
 DIRECTION_SIGN = {"increasing": 1, "decreasing": -1, "none": 0}
 QUANTILE_LEVELS = np.round(np.linspace(0.0, 100.0, 1001), 1)
@@ -86,7 +89,7 @@ def reference_medians(cohort: pd.DataFrame, inputs: list[str]) -> pd.DataFrame:
     return overall.astype("float64")
 
 
-def indicator_meta(spec: Any) -> dict[str, dict[str, Any]]:
+def indicator_meta(spec: FeatureSpec) -> dict[str, dict[str, Any]]:
     return {
         i.name: {
             "label_zh": i.label_zh,
@@ -103,7 +106,7 @@ def build_parts(
     booster: lgb.Booster,
     calibration: tuple[np.ndarray, np.ndarray],
     reference_cohort: pd.DataFrame,
-    spec: Any,
+    spec: FeatureSpec,
     top_k: int = 3,
     bands: tuple[tuple[str, float], ...] = DEFAULT_BANDS,
     extra: dict[str, Any] | None = None,
@@ -129,7 +132,7 @@ def fit_risk_model(
     fit_rows: pd.DataFrame,
     calibration_rows: pd.DataFrame,
     cohort: pd.DataFrame,
-    spec: Any,
+    spec: FeatureSpec,
     params: BoosterParams | None = None,
     label: str = "label",
 ) -> ModelParts:

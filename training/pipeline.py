@@ -7,17 +7,21 @@ logging lives in `training.tracking`, so this part is testable on a small frame 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from training import baselines, metrics
-from training.fairness import fairness_report, gate_disparities
+from training.data import snapshot_hash
+from training.fairness import Judgement, fairness_report, gate_judgement
 from training.model import BoosterParams, as_matrix, fit_calibration, fit_risk_model
 from training.pyfunc import ModelParts, calibrate
 from training.splits import TemporalSplit, rolling_origin_splits
+
+if TYPE_CHECKING:
+    from features.spec import FeatureSpec
 
 # Audit groups of the fairness report. None of them is a model input (features.spec.AUDIT_COLUMNS).
 FAIRNESS_ATTRIBUTES = ("sex", "minority", "has_disability", "township_code")
@@ -36,6 +40,15 @@ class TrainConfig:
     params: BoosterParams = field(default_factory=BoosterParams)
     with_logreg: bool = True
 
+    def as_params(self) -> dict[str, Any]:
+        """Every setting of the run, flat (LightGBM's under `lgb_`), for MLflow params."""
+        out = {k: v for k, v in asdict(self).items() if k != "params"}
+        booster = asdict(self.params)
+        extra = booster.pop("extra")
+        out |= {f"lgb_{k}": v for k, v in booster.items()}
+        out |= {f"lgb_extra_{k}": v for k, v in extra.items()}
+        return out
+
 
 @dataclass
 class TrainResult:
@@ -43,15 +56,19 @@ class TrainResult:
     split: TemporalSplit
     metrics: dict[str, dict[str, float]]  # model name -> metric -> value (latest test window)
     fairness: pd.DataFrame
-    disparities: dict[str, float]  # attribute -> worst gated ratio
+    disparities: dict[str, float]  # attribute -> worst gated ratio among judged groups
+    judgement: list[Judgement]  # per attribute: worst gated ratio, where, and what was too small to judge
     backtest: pd.DataFrame  # one row per fold: window and precision@k of model and checklist
-    calibration: dict[str, pd.DataFrame]  # model name -> calibration curve
+    calibration: dict[str, pd.DataFrame]  # model name -> calibration curve (vs the detected label)
+    calibration_truth: dict[str, pd.DataFrame]  # model name -> calibration curve vs true outcomes (simulated)
     test: pd.DataFrame  # test rows with the model's scores (for plots and the promotion gate)
     test_scores: dict[str, np.ndarray]
     test_contrib: np.ndarray  # pred_contrib of a sample of test rows (for the SHAP beeswarm)
     test_sample: pd.DataFrame
     n_rows: dict[str, int]
     data_window: str
+    config: TrainConfig = field(default_factory=TrainConfig)
+    data_snapshot: str = ""  # content hash of the feature matrix the run read
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -78,7 +95,7 @@ def _score_model(parts: ModelParts, frame: pd.DataFrame) -> tuple[np.ndarray, np
 def backtest(
     matrix: pd.DataFrame,
     splits: list[TemporalSplit],
-    spec: Any,
+    spec: FeatureSpec,
     config: TrainConfig,
     progress: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
@@ -113,7 +130,7 @@ def backtest(
 
 def train_and_evaluate(
     matrix: pd.DataFrame,
-    spec: Any,
+    spec: FeatureSpec,
     config: TrainConfig | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> TrainResult:
@@ -153,10 +170,16 @@ def train_and_evaluate(
     say(f"evaluating on {len(test):,} rows ({split.window('test')})")
     results: dict[str, dict[str, float]] = {}
     curves: dict[str, pd.DataFrame] = {}
+    curves_truth: dict[str, pd.DataFrame] = {}
+    known = metrics.truth_rows(test)
     for name, score in scores.items():
         results[name] = metrics.evaluate(test, score, probs[name], config.k)
         results[name].update(metrics.oracle_ratios(test, score, config.k))
         curves[name] = metrics.calibration_table(test["label"].to_numpy(), probs[name])
+        if known is not None:
+            curves_truth[name] = metrics.calibration_table(
+                test.loc[known, "true_label"].to_numpy(), np.asarray(probs[name])[known]
+            )
     check10 = results["checklist"]["precision_at_10pct"]
     results["model"]["lift_vs_checklist_at_10pct"] = (
         results["model"]["precision_at_10pct"] / check10 if check10 else float("nan")
@@ -183,18 +206,23 @@ def train_and_evaluate(
 
     sample = test.sample(n=min(len(test), 2000), random_state=config.params.seed)
     contrib = parts.booster.predict(as_matrix(sample, parts.inputs), pred_contrib=True)
+    judgement = gate_judgement(fairness, config.min_positives)
     return TrainResult(
         parts=parts,
         split=split,
         metrics=results,
         fairness=fairness,
-        disparities=gate_disparities(fairness),
+        disparities={j.attribute: j.worst for j in judgement if j.worst is not None},
+        judgement=judgement,
         backtest=history,
         calibration=curves,
+        calibration_truth=curves_truth,
         test=test,
         test_scores=scores,
         test_contrib=contrib,
         test_sample=sample,
         n_rows={"fit": len(fit), "calibration": len(cal), "test": len(test), "matrix": len(matrix)},
         data_window=f"{split.fit[0]:%Y-%m-%d}..{split.test[-1]:%Y-%m-%d}",
+        config=config,
+        data_snapshot=snapshot_hash(matrix),
     )

@@ -40,7 +40,7 @@ DEFAULT_BANDS: tuple[tuple[str, float], ...] = (
     ("yellow", 70.0),
     ("green", 0.0),
 )
-OUTPUT_COLUMNS = ("probability", "percentile", "band", "margin", "reasons")
+OUTPUT_COLUMNS = ("probability", "percentile", "band", "margin", "reasons", "protective_reasons")
 ALL_AGES = "*"
 
 
@@ -142,7 +142,8 @@ def band(pct: np.ndarray, bands: tuple[tuple[str, float], ...]) -> np.ndarray:
 
 
 def _num(x: float) -> str:
-    return repr(round(float(x), 4)) if math.isfinite(x) else "null"
+    # callers round whole arrays first; repr of a float64 is valid JSON for finite values
+    return repr(float(x)) if math.isfinite(x) else "null"
 
 
 def _reason_prefixes(parts: ModelParts) -> list[str]:
@@ -164,36 +165,70 @@ def _reason_prefixes(parts: ModelParts) -> list[str]:
     return out
 
 
-def reasons(contrib: np.ndarray, values: np.ndarray, references: np.ndarray, parts: ModelParts) -> list[str]:
-    """Per row, a JSON list of the top-k reasons by |contribution|, at most one per indicator family (so a
-    caseworker reads k different kinds of reason rather than three windows of the same absence count).
-    Vectorized over rows: the strongest indicator of each family, then the k strongest families."""
-    n = contrib.shape[0]
+def family_sums(contrib: np.ndarray, parts: ModelParts) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(families in spec order, membership matrix inputs × families, per-row family sums of contributions)."""
     families = [parts.indicators[name]["family"] for name in parts.inputs]
-    family_cols = [np.flatnonzero(np.asarray(families) == f) for f in dict.fromkeys(families)]
-    strength = np.abs(contrib)
-    best_col = np.empty((n, len(family_cols)), dtype=np.int64)
-    best_abs = np.empty((n, len(family_cols)))
-    rows = np.arange(n)
-    for f, cols in enumerate(family_cols):
-        pick = strength[:, cols].argmax(axis=1)
-        best_col[:, f] = cols[pick]
-        best_abs[:, f] = strength[rows, cols[pick]]
-    k = min(parts.top_k, len(family_cols))
-    order = np.argsort(-best_abs, axis=1, kind="stable")[:, :k]
-    cols = np.take_along_axis(best_col, order, axis=1)
-    keep = np.take_along_axis(best_abs, order, axis=1) > 0.0
+    names = list(dict.fromkeys(families))
+    member = (np.asarray(families)[:, None] == np.asarray(names)[None, :]).astype("float64")
+    return names, member, contrib @ member
+
+
+def _ranked(
+    sums: np.ndarray, pick: np.ndarray, k: int, raising: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The k families with the largest positive (or most negative) sums per row: (family, indicator, keep)."""
+    order = np.argsort(-sums if raising else sums, axis=1, kind="stable")[:, :k]
+    ranked = np.take_along_axis(sums, order, axis=1)
+    keep = ranked > 0.0 if raising else ranked < 0.0
+    return order, np.take_along_axis(pick, order, axis=1), keep
+
+
+def explanations(
+    contrib: np.ndarray, values: np.ndarray, references: np.ndarray, parts: ModelParts
+) -> tuple[list[str], list[str]]:
+    """Per row, two JSON lists of at most k indicator families each, from the exact TreeSHAP contributions
+    summed per family (a family's indicators share information, e.g. three windows of the same absences, so
+    only their sum says how much that kind of evidence moved the score):
+
+    - `reasons`: families whose sum raises the risk, largest first;
+    - `protective_reasons`: families whose sum lowers it, most negative first.
+
+    Each item names the family's strongest indicator in that direction (its value, the reference median and
+    `indicator_contribution`); `contribution` is the family's sum. Vectorized over rows; only the JSON text
+    is built per row."""
+    n = contrib.shape[0]
+    _, member, sums = family_sums(contrib, parts)
+    # the strongest indicator of each family in each direction, searched within the family's columns
+    inside = member.T.astype(bool)  # families × inputs
+    up = np.empty(sums.shape, dtype=np.int64)
+    down = np.empty(sums.shape, dtype=np.int64)
+    for f, mask in enumerate(inside):
+        cols = np.flatnonzero(mask)
+        block = contrib[:, cols]
+        up[:, f] = cols[block.argmax(axis=1)]
+        down[:, f] = cols[block.argmin(axis=1)]
+    k = min(parts.top_k, sums.shape[1])
     prefix = _reason_prefixes(parts)
-    out: list[str] = []
-    for i in range(n):
-        items = [
-            f'{prefix[j]}, "value": {_num(values[i, j])}, "reference": {_num(references[i, j])}, '
-            f'"contribution": {_num(contrib[i, j])}}}'
-            for j, ok in zip(cols[i], keep[i], strict=True)
-            if ok
-        ]
-        out.append("[" + ", ".join(items) + "]")
-    return out
+    rows = np.arange(n)[:, None]
+
+    def render(raising: bool) -> list[str]:
+        fam, col, keep = _ranked(sums, up if raising else down, k, raising)
+        total = np.round(np.take_along_axis(sums, fam, axis=1), 4)
+        own = np.round(contrib[rows, col], 4)
+        value = np.round(values[rows, col], 4)
+        ref = np.round(references[rows, col], 4)
+        out: list[str] = []
+        for i in range(n):
+            items = [
+                f'{prefix[j]}, "value": {_num(value[i, r])}, "reference": {_num(ref[i, r])}, '
+                f'"contribution": {_num(total[i, r])}, "indicator_contribution": {_num(own[i, r])}}}'
+                for r, j in enumerate(col[i])
+                if keep[i, r]
+            ]
+            out.append("[" + ", ".join(items) + "]")
+        return out
+
+    return render(True), render(False)
 
 
 def reference_values(df: pd.DataFrame, parts: ModelParts) -> np.ndarray:
@@ -229,16 +264,18 @@ def score_frame(df: pd.DataFrame, parts: ModelParts, explain: bool = True) -> pd
         index=df.index,
     )
     if explain:
-        out["reasons"] = pd.array(
-            reasons(contrib[:, :-1], x, reference_values(df, parts), parts), dtype="string"
-        )
+        raising, lowering = explanations(contrib[:, :-1], x, reference_values(df, parts), parts)
+        out["reasons"] = pd.array(raising, dtype="string")
+        out["protective_reasons"] = pd.array(lowering, dtype="string")
     else:
         out["reasons"] = pd.array([None] * len(df), dtype="string")
+        out["protective_reasons"] = pd.array([None] * len(df), dtype="string")
     return out
 
 
 class ShouhuRiskModel(mlflow.pyfunc.PythonModel):
-    """`training.pyfunc.ShouhuRiskModel`: calibrated probability, percentile, band, margin and reasons."""
+    """`training.pyfunc.ShouhuRiskModel`: calibrated probability, percentile, band, margin, the reasons that
+    raise the score and those that lower it."""
 
     def __init__(self, parts: ModelParts | None = None) -> None:
         self.parts = parts

@@ -5,9 +5,14 @@ Aliases only (no stages). The champion history is a JSON list of versions kept i
 
 1. quality   — the challenger's precision@k is not worse than the champion's beyond `margin` (relative), both
                scored now on the challenger's own test window (the same rows, the same k);
-2. fairness  — every audit attribute's gated disparity ratio lies within 0.8–1.25, or was accepted with a
-               reason (recorded as the version tag `accepted_disparity_<attribute>`);
+2. fairness  — every audit attribute's worst judged ratio of recall@k, false-positive rate@k and selection
+               rate lies within 0.8–1.25, or was accepted with a reason (the version tag
+               `accepted_disparity_<attribute>`); groups too small to judge are named, never passed silently;
 3. calibration — the challenger's expected calibration error on its test window is under `ece_bound`.
+
+Every attempt leaves its verdicts on the version (`gate_<name>` = PASS/FAIL, `gate_<name>_detail`), so the
+MLflow UI shows why a version is or is not champion. A rollback also drops the `challenger` alias from the
+demoted version, so a plain `shouhu promote` cannot bring it straight back.
 """
 
 from __future__ import annotations
@@ -15,10 +20,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
-from training.fairness import BAND
-from training.tracking import CHALLENGER, CHAMPION, HISTORY_TAG, TEST_WINDOW
+from training.fairness import BAND, GATE_LABELS, GATE_METRICS, REPORTED_ONLY
+from training.tracking import CHALLENGER, CHAMPION, HISTORY_TAG, TEST_WINDOW, UNJUDGED_TAG, clip
+
+if TYPE_CHECKING:  # mlflow and pandas load only when a command runs
+    import pandas as pd
+    from mlflow import MlflowClient
 
 DEFAULT_MARGIN = 0.05
 DEFAULT_ECE_BOUND = 0.05
@@ -57,7 +66,7 @@ def _where(tracking_uri: str | None, model_name: str | None) -> tuple[str, str]:
     return tracking_uri, model_name
 
 
-def client(tracking_uri: str) -> Any:
+def client(tracking_uri: str) -> MlflowClient:
     import mlflow
     from mlflow import MlflowClient
 
@@ -66,7 +75,7 @@ def client(tracking_uri: str) -> Any:
     return MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
 
 
-def _alias(c: Any, name: str, alias: str) -> str | None:
+def _alias(c: MlflowClient, name: str, alias: str) -> str | None:
     from mlflow.exceptions import MlflowException
 
     try:
@@ -91,7 +100,7 @@ def champion_history(tracking_uri: str | None = None, model_name: str | None = N
     return [str(v) for v in json.loads(tags.get(HISTORY_TAG, "[]"))]
 
 
-def _test_window(tracking_uri: str, run_id: str) -> Any:
+def _test_window(tracking_uri: str, run_id: str) -> pd.DataFrame:
     import mlflow.artifacts
     import pandas as pd
 
@@ -101,7 +110,7 @@ def _test_window(tracking_uri: str, run_id: str) -> Any:
     return pd.read_parquet(local)
 
 
-def _precision_at_k(name: str, version: str, window: Any, k: int) -> float:
+def _precision_at_k(name: str, version: str, window: pd.DataFrame, k: int) -> float:
     import mlflow.pyfunc
 
     from training.metrics import precision_recall, top_k_mask
@@ -138,26 +147,41 @@ def quality_gate(uri: str, name: str, version: str, champion: str | None, margin
 
 def fairness_gate(tags: dict[str, str], band: tuple[float, float] = BAND) -> Gate:
     lo, hi = band
-    problems, accepted = [], []
+    problems, accepted, within = [], [], []
     for key, value in sorted(tags.items()):
         if not key.startswith("disparity_"):
             continue
         attribute = key.removeprefix("disparity_")
         ratio = float(value)
+        where = tags.get(f"fairness_worst_{attribute}", f"{attribute}: worst ratio {ratio:.2f}")
         if lo <= ratio <= hi:
+            within.append(attribute)
             continue
         reason = tags.get(f"accepted_disparity_{attribute}")
         if reason:
-            accepted.append(f"{attribute} {ratio:.2f} accepted: {reason}")
+            accepted.append(f"{where} accepted: {reason}")
         else:
-            problems.append(f"{attribute} disparity ratio {ratio:.2f} outside {lo}–{hi}")
+            problems.append(f"{where} outside {lo}–{hi}")
+    unjudged = tags.get(UNJUDGED_TAG, "")
+    gated = tags.get("fairness_gated", ", ".join(GATE_LABELS[m] for m in GATE_METRICS))
+    notes = [f"gated: {gated}"]
+    if within:
+        notes.append(f"within {lo}–{hi}: {', '.join(within)}")
+    notes += accepted
+    if not within and not accepted and not problems:
+        notes.append("NO group was large enough to judge")
+    if unjudged and unjudged != "none":
+        notes.append(f"not judged, too few events: {unjudged}")
+    notes.append(f"{' and '.join(REPORTED_ONLY)} by group reported in fairness/fairness.md, not gated")
     if problems:
         return Gate(
             "fairness",
             False,
-            "; ".join(problems) + " (accept with --accept-disparity ATTRIBUTE=REASON if justified)",
+            "; ".join(problems)
+            + " (accept with --accept-disparity ATTRIBUTE=REASON if justified); "
+            + "; ".join(notes),
         )
-    return Gate("fairness", True, "; ".join(accepted) or f"every disparity ratio within {lo}–{hi}")
+    return Gate("fairness", True, "; ".join(notes))
 
 
 def calibration_gate(tags: dict[str, str], bound: float) -> Gate:
@@ -182,7 +206,7 @@ def promote(
     c = client(uri)
     version = str(version) if version is not None else _alias(c, name, CHALLENGER)
     if version is None:
-        raise ValueError(f"no challenger for {name}: train one first")
+        raise ValueError(f"no challenger for {name}: train one first (or name a version with --version)")
     for attribute, reason in (accept or {}).items():
         c.set_model_version_tag(name, version, f"accepted_disparity_{attribute}", reason)
     champion = _alias(c, name, CHAMPION)
@@ -197,12 +221,24 @@ def promote(
         calibration_gate(tags, ece_bound),
     ]
     result = Promotion(version, champion, all(g.passed for g in gates), gates)
+    record_gates(c, name, version, gates)
     if result.promoted:
         _set_champion(c, name, version, push=True)
     return result
 
 
-def _set_champion(c: Any, name: str, version: str, push: bool) -> None:
+def record_gates(c: MlflowClient, name: str, version: str, gates: list[Gate]) -> None:
+    """Leave each verdict on the version (`gate_<name>` PASS/FAIL and `gate_<name>_detail`), overwriting an
+    earlier attempt's, with the time of this one."""
+    for gate in gates:
+        c.set_model_version_tag(name, version, f"gate_{gate.name}", "PASS" if gate.passed else "FAIL")
+        c.set_model_version_tag(name, version, f"gate_{gate.name}_detail", clip(gate.detail))
+    c.set_model_version_tag(
+        name, version, "gates_checked_at", dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    )
+
+
+def _set_champion(c: MlflowClient, name: str, version: str, push: bool) -> None:
     tags = c.get_registered_model(name).tags or {}
     history = [str(v) for v in json.loads(tags.get(HISTORY_TAG, "[]"))]
     if push:
@@ -226,6 +262,9 @@ def rollback(tracking_uri: str | None = None, model_name: str | None = None) -> 
     demoted, restored = history[-1], history[-2]
     c.set_registered_model_tag(name, HISTORY_TAG, json.dumps(history[:-1]))
     c.set_registered_model_alias(name, CHAMPION, restored)
+    # a demoted version left as challenger would come straight back with a plain `shouhu promote`
+    if _alias(c, name, CHALLENGER) == demoted:
+        c.delete_registered_model_alias(name, CHALLENGER)
     c.set_model_version_tag(
         name, demoted, "rolled_back_at", dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     )

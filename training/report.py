@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from training.fairness import BAND, GATE_METRICS, to_markdown
+from training.fairness import BAND, GATE_LABELS, GATE_METRICS, NOT_GATED, REPORTED_ONLY, to_markdown
 from training.pipeline import TrainResult
 
 MODEL_LABELS = {
@@ -30,6 +30,11 @@ CARD_METRICS = (
     ("brier", "Brier score"),
     ("ece", "calibration error (ECE)"),
     ("true_precision_at_k", "precision@k vs true outcomes (simulated)"),
+    ("true_recall_at_k", "recall@k vs true outcomes (simulated)"),
+    ("true_pr_auc", "PR-AUC vs true outcomes (simulated)"),
+    ("true_roc_auc", "ROC-AUC vs true outcomes (simulated)"),
+    ("true_brier", "Brier score vs true outcomes (simulated)"),
+    ("true_ece", "calibration error vs true outcomes (simulated)"),
     ("oracle_ratio", "oracle ratio (precision@k / true-risk ranking)"),
 )
 
@@ -43,16 +48,22 @@ def _pyplot() -> Any:
     return plt
 
 
-def calibration_plot(result: TrainResult, path: Path) -> Path:
+def calibration_plot(
+    result: TrainResult,
+    path: Path,
+    curves: dict[str, pd.DataFrame] | None = None,
+    against: str = "detected outcomes",
+) -> Path:
     plt = _pyplot()
+    curves = result.calibration if curves is None else curves
     fig, ax = plt.subplots(figsize=(5, 5))
-    top = max(float(c["predicted"].max()) for c in result.calibration.values()) * 1.1
+    top = max(max(float(c["predicted"].max()), float(c["observed"].max())) for c in curves.values()) * 1.1
     ax.plot([0, top], [0, top], ls="--", c="grey", lw=1, label="perfect")
-    for name, curve in result.calibration.items():
+    for name, curve in curves.items():
         ax.plot(curve["predicted"], curve["observed"], marker="o", label=MODEL_LABELS.get(name, name))
     ax.set(
         xlabel="predicted probability",
-        ylabel="observed rate",
+        ylabel=f"observed rate ({against})",
         title=f"Calibration, test {result.split.window('test')}",
     )
     ax.legend()
@@ -115,6 +126,15 @@ def metrics_table(result: TrainResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _judgement_lines(result: TrainResult) -> list[str]:
+    lines = []
+    for j in result.judgement:
+        lines.append(f"- {j.describe()}")
+        if j.unjudged:
+            lines.append(f"  - too small to judge: {'; '.join(j.unjudged)}")
+    return lines or ["- (no audit attributes in the test window)"]
+
+
 def model_card(
     result: TrainResult,
     *,
@@ -150,6 +170,9 @@ def model_card(
         "precision",
         "calibration",
         "tpr_ratio",
+        "fpr_ratio",
+        "selection_rate_ratio",
+        "precision_ratio",
         "flagged",
     ]
     lines = [
@@ -176,12 +199,16 @@ def model_card(
         "  part)",
         f"- feature spec {spec_version} (sha256 {spec_hash[:12]}…); {len(result.parts.inputs)} indicators; "
         f"code {git_sha[:12]}",
+        f"- data snapshot (content hash of the feature matrix): `{result.data_snapshot}`",
+        "- every training setting (LightGBM parameters and seed, split sizes) is in the run's params",
         "",
         "## Model",
         "LightGBM with monotone constraints from the spec's directions (a higher value of an indicator",
         "with an increasing direction never lowers the score), isotonic calibration on a later slice.",
-        "Reasons are exact TreeSHAP contributions (LightGBM `pred_contrib`), at most one per family,",
-        "with the reference cohort's median (same age group where known).",
+        "Explanations are exact TreeSHAP contributions (LightGBM `pred_contrib`) summed per indicator",
+        "family: `reasons` are the families that raise the score (largest first), `protective_reasons`",
+        "those that lower it; each names the family's strongest indicator with the reference cohort's",
+        "median (same age group where known).",
         "",
         "## Metrics on the latest test window (vs baselines)",
         f"k = {k} visits per township per 30-day cycle.",
@@ -199,15 +226,34 @@ def model_card(
         "",
         "## Groups (fairness)",
         f"Top-k selection per township and cycle. Ratios are against the largest group; flagged outside "
-        f"{BAND[0]}–{BAND[1]} when the group has enough positive labels. The promotion gate uses "
-        f"{', '.join(GATE_METRICS)} (recall among children who had an outcome). `calibration` is the mean",
+        f"{BAND[0]}–{BAND[1]} when the group has enough positive labels. `calibration` is the mean",
         "predicted probability over the observed rate of the group (1 = right on average).",
         "",
-        to_markdown(fairness[fairness_cols]) if not fairness.empty else "(no audit columns)",
+        f"**Promotion gate**: {', '.join(GATE_LABELS[m] for m in GATE_METRICS)} ratios, each judged only",
+        "where at least as many events stand behind the group's and the reference group's rate as the",
+        "run's minimum (outcomes for recall; expected false positives or selections at the reference rate",
+        "for the others). "
+        + "".join(
+            f"The {' and '.join(GATE_LABELS[m] for m in ms)} of {attr} are not gated: capacity is k children "
+            "per township, so they mostly reflect each township's size. "
+            for attr, ms in NOT_GATED.items()
+        )
+        + f"{' and '.join(REPORTED_ONLY).capitalize()} by group are reported here but **not gated**: at",
+        "capacity a group's selected children and outcomes are counted in single digits, so their ratios",
+        "are mostly noise.",
         "",
-        f"Flagged groups: {len(flagged)}"
+        *_judgement_lines(result),
+        "",
+        to_markdown(fairness[[c for c in fairness_cols if c in fairness]])
+        if not fairness.empty
+        else "(no audit columns)",
+        "",
+        f"Flagged groups (any rate outside the band, gated or not): {len(flagged)}"
         + (
-            "" if flagged.empty else " — see the table; promotion needs each accepted with a recorded reason."
+            ""
+            if flagged.empty
+            else ". Promotion needs every attribute whose worst *gated* ratio (above) lies outside the band "
+            "accepted with a recorded reason."
         ),
         "",
         "## Limits",

@@ -13,6 +13,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from features.dates import monthly_as_of_dates
+
+__all__ = ["TemporalSplit", "monthly_as_of_dates", "rolling_origin_splits"]
+
 
 @dataclass(frozen=True)
 class TemporalSplit:
@@ -74,11 +78,3 @@ def rolling_origin_splits(
             f"{min_fit_dates} fit dates + 2 gaps)"
         )
     return splits[::-1]
-
-
-def monthly_as_of_dates(start: pd.Timestamp | str, end: pd.Timestamp | str) -> list[pd.Timestamp]:
-    """First of each month in [start, end] (midnight timestamps, the §3 `as_of` convention)."""
-    first = pd.Timestamp(start).to_period("M").to_timestamp()
-    if first < pd.Timestamp(start):
-        first = first + pd.offsets.MonthBegin(1)
-    return list(pd.date_range(first, pd.Timestamp(end), freq="MS"))

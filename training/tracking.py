@@ -15,13 +15,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from training import pyfunc, report
+from training.fairness import GATE_LABELS, GATE_METRICS, NOT_GATED, Judgement
 from training.pipeline import TrainResult
+
+if TYPE_CHECKING:
+    from features.spec import FeatureSpec
 
 CHALLENGER = "challenger"
 CHAMPION = "champion"
@@ -29,6 +33,12 @@ HISTORY_TAG = "champion_history"
 TEST_WINDOW = "evaluation/test_window.parquet"
 PYFUNC_SOURCE = Path(pyfunc.__file__)
 GATE_TAGS = ("precision_at_k", "recall_at_k", "precision_at_10pct", "ece", "brier", "pr_auc")
+UNJUDGED_TAG = "fairness_unjudged"
+TAG_LIMIT = 4000  # characters; MLflow caps tag values (8,000 in MLflow 3) and the UI shows them whole
+
+
+def clip(text: str, limit: int = TAG_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 20] + " … (truncated)"
 
 
 @dataclass(frozen=True)
@@ -105,6 +115,7 @@ def model_signature(inputs: list[str]) -> Any:
                 ColSpec("string", "band"),
                 ColSpec("double", "margin"),
                 ColSpec("string", "reasons"),
+                ColSpec("string", "protective_reasons"),
             ]
         ),
         params=ParamSchema([ParamSpec("explain", "boolean", True)]),
@@ -127,21 +138,39 @@ def pip_requirements() -> list[str]:
     return [f"{p}=={version(p)}" for p in ("mlflow", "lightgbm", "numpy", "pandas", "pyarrow")]
 
 
-def version_tags(result: TrainResult, spec: Any, sha: str, horizon_days: int, k: int) -> dict[str, str]:
+def fairness_tags(judgement: list[Judgement]) -> dict[str, str]:
+    """What the fairness gate reads: `disparity_<attribute>` (the worst judged ratio), where it is, which
+    rates are gated, and every (group, rate) too small to judge."""
+    gated = ", ".join(GATE_LABELS[m] for m in GATE_METRICS)
+    exceptions = "; ".join(
+        f"not {' or '.join(GATE_LABELS[m] for m in ms)} for {attr} (set by k per township and its size)"
+        for attr, ms in NOT_GATED.items()
+    )
+    tags = {"fairness_gated": f"{gated}; {exceptions}" if exceptions else gated}
+    tags |= {f"disparity_{j.attribute}": f"{j.worst:.4f}" for j in judgement if j.worst is not None}
+    tags |= {f"fairness_worst_{j.attribute}": j.describe() for j in judgement}
+    unjudged = [f"{j.attribute}={item}" for j in judgement for item in j.unjudged]
+    tags[UNJUDGED_TAG] = clip("; ".join(unjudged)) if unjudged else "none"
+    return tags
+
+
+def version_tags(
+    result: TrainResult, spec: FeatureSpec, sha: str, horizon_days: int, k: int
+) -> dict[str, str]:
     m = result.metrics["model"]
     tags = {
         "spec_hash": spec.hash,
         "spec_version": spec.version,
         "git_sha": sha,
         "data_window": result.data_window,
+        "data_snapshot": result.data_snapshot,
         "test_window": result.split.window("test"),
         "horizon_days": str(horizon_days),
         "k": str(k),
         "checklist_precision_at_k": f"{result.metrics['checklist']['precision_at_k']:.6f}",
     }
     tags |= {name: f"{m[name]:.6f}" for name in GATE_TAGS if name in m}
-    tags |= {f"disparity_{attr}": f"{ratio:.4f}" for attr, ratio in result.disparities.items()}
-    return tags
+    return tags | fairness_tags(result.judgement)
 
 
 def _flat_metrics(result: TrainResult) -> dict[str, float]:
@@ -178,6 +207,16 @@ def _write_artifacts(result: TrainResult, folder: Path, card: str, spec_path: Pa
     result.backtest.to_csv(folder / "evaluation" / "backtest.csv", index=False)
     for name, curve in result.calibration.items():
         curve.to_csv(folder / "evaluation" / f"calibration_{name}.csv", index=False)
+    for name, curve in result.calibration_truth.items():
+        curve.to_csv(folder / "evaluation" / f"calibration_{name}_vs_truth.csv", index=False)
+    if result.calibration_truth:
+        report.calibration_plot(
+            result, folder / "plots" / "calibration_vs_truth.png", result.calibration_truth, "true outcomes"
+        )
+    # everything LightGBM was given (monotone constraints included), beside the flat params of the run
+    (folder / "evaluation" / "lightgbm_params.json").write_text(
+        json.dumps(result.parts.booster.params, indent=1, default=str)
+    )
     (folder / "evaluation" / "metrics.json").write_text(json.dumps(result.metrics, indent=1, default=float))
     test_window(result.test).to_parquet(folder / TEST_WINDOW, index=False)
     (folder / pyfunc.CARD).write_text(card, encoding="utf-8")
@@ -200,7 +239,7 @@ def _log_model(result: TrainResult, model_files: dict[str, str], model_name: str
 
 def log_run(
     result: TrainResult,
-    spec: Any,
+    spec: FeatureSpec,
     spec_path: Path,
     *,
     tracking_uri: str,
@@ -232,6 +271,7 @@ def log_run(
         "spec_version": spec.version,
         "data_window": result.data_window,
         "test_window": result.split.window("test"),
+        "data_snapshot": result.data_snapshot,
     }
     with (
         tempfile.TemporaryDirectory() as tmp,
@@ -240,12 +280,14 @@ def log_run(
         folder = Path(tmp)
         mlflow.log_params(
             {
+                **result.config.as_params(),
                 "horizon_days": horizon_days,
                 "k": k,
                 "fit_window": result.split.window("fit"),
                 "calibration_window": result.split.window("calibration"),
+                "test_window": result.split.window("test"),
                 "n_inputs": len(result.parts.inputs),
-                **result.n_rows,
+                **{f"rows_{part}": n for part, n in result.n_rows.items()},
                 **(params or {}),
             }
         )

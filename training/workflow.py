@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -15,6 +15,12 @@ from training import data
 from training.pipeline import TrainConfig, TrainResult, train_and_evaluate
 from training.registry import Promotion, promote
 from training.tracking import RunOutcome, log_run
+
+if TYPE_CHECKING:
+    from mlflow.pyfunc import PyFuncModel
+
+    from data_contracts.ingest import IngestReport
+    from shouhu.settings import Settings
 
 Say = Callable[[str], None]
 
@@ -30,7 +36,7 @@ def _quiet(_msg: str) -> None:
 
 
 def load_matrix(
-    settings: Any,
+    settings: Settings,
     matrix: Path | None = None,
     start: str | None = None,
     end: str | None = None,
@@ -48,7 +54,7 @@ def load_matrix(
 
 def train(
     frame: pd.DataFrame,
-    settings: Any,
+    settings: Settings,
     *,
     horizon_days: int | None = None,
     config: TrainConfig | None = None,
@@ -73,26 +79,19 @@ def train(
         model_name=settings.model_name,
         horizon_days=horizon,
         k=config.k,
-        params={
-            "n_estimators": config.params.n_estimators,
-            "num_leaves": config.params.num_leaves,
-            "max_depth": config.params.max_depth,
-            "learning_rate": config.params.learning_rate,
-            "n_folds": config.n_folds,
-        },
     )
     return Trained(result, run)
 
 
 @dataclass
 class Retrained:
-    ingest: Any | None
+    ingest: IngestReport | None
     trained: Trained
     promotion: Promotion
 
 
 def retrain(
-    settings: Any,
+    settings: Settings,
     feeds: Path | None = None,
     truth_dir: Path | None = None,
     accept: dict[str, str] | None = None,
@@ -119,7 +118,7 @@ def retrain(
 SCORE_KEEP = ("child_key", "as_of", *AUDIT_COLUMNS, "rule_flags", "label", "label_observable")
 
 
-def load_champion(settings: Any) -> tuple[Any, str]:
+def load_champion(settings: Settings) -> tuple[PyFuncModel, str]:
     import mlflow.pyfunc
 
     from training.registry import champion_version
@@ -132,7 +131,7 @@ def load_champion(settings: Any) -> tuple[Any, str]:
 
 def score(
     frame: pd.DataFrame,
-    model: Any,
+    model: PyFuncModel,
     version: str,
     chunk: int = 20_000,
     advance: Callable[[int], None] | None = None,

@@ -8,11 +8,18 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from shouhu.cli import app
+from tests.features.factories import T, registry_row
 from tests.features.scenario import county
 
 
-def test_monthly_run_writes_a_parquet_per_contract_and_prints_missingness(tmp_path: Path) -> None:
-    wh = county().build(tmp_path / "wh.duckdb")
+def test_monthly_run_starts_at_the_first_1st_on_or_after_from_and_prints_missingness(tmp_path: Path) -> None:
+    # a child registered since mid-2023 is in the cohort on 2024-01-01, so a run that rounded FROM down to
+    # that month's 1st would write rows for it
+    early = county().add(
+        "children_registry",
+        registry_row(9, snapshot_date=T("2023-06-01"), recorded_at=T("2023-06-05")),
+    )
+    wh = early.build(tmp_path / "wh.duckdb")
     out = tmp_path / "m.parquet"
     result = CliRunner().invoke(
         app,

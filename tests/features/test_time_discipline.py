@@ -1,4 +1,6 @@
-"""Time discipline: what a feature at as_of sees never depends on records entered at or after as_of."""
+"""Time discipline: what a feature at as_of sees never depends on records entered at or after as_of — on both
+paths of the engine: the window join (few as-of dates, e.g. serving) and the running sums (many dates, the
+training matrix)."""
 
 from __future__ import annotations
 
@@ -30,14 +32,22 @@ from tests.features.factories import (
 )
 from tests.features.scenario import county
 
-AS_OF = pd.Timestamp("2024-06-01")
+# Four dates: build_matrix would pick running sums by itself (PREFIX_SUMS_FROM); each path is forced below.
+DATES = [pd.Timestamp(d) for d in ("2024-01-20", "2024-03-01", "2024-06-01", "2024-06-10")]
+PATHS = {"window-join": False, "running-sums": True}
 LABELS = ("label", "label_observable", "true_label", "true_risk")
+UNREGISTERED = 99  # a child key the registry never held
 
 
 def seen_at_as_of(m: pd.DataFrame) -> pd.DataFrame:
     """Everything but the forward-looking label columns, which may (and should) change."""
     keep = [c for c in m.columns if not c.startswith(LABELS)]
-    return m[keep].sort_values("child_key").reset_index(drop=True)
+    return m[keep].sort_values(["as_of", "child_key"]).reset_index(drop=True)
+
+
+def up_to(m: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
+    """The rows at as-of dates on or before `day`: a record entered on `day` is invisible at all of them."""
+    return m[m["as_of"] <= day].reset_index(drop=True)
 
 
 FEED_ROWS: dict[str, Callable[[int, pd.Timestamp, pd.Timestamp, bool], dict[str, Any]]] = {
@@ -82,9 +92,11 @@ FEED_ROWS: dict[str, Callable[[int, pd.Timestamp, pd.Timestamp, bool], dict[str,
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame]:
+def base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, pd.DataFrame]]:
     path = county().build(Path(tmp_path_factory.mktemp("td")) / "base.duckdb", all_tables=True)
-    return path, seen_at_as_of(build_matrix(path, [AS_OF]))
+    return path, {
+        name: seen_at_as_of(build_matrix(path, DATES, prefix_sums=flag)) for name, flag in PATHS.items()
+    }
 
 
 def with_row(base: Path, target: Path, feed: str, row: dict[str, Any]) -> Path:
@@ -99,31 +111,75 @@ def with_row(base: Path, target: Path, feed: str, row: dict[str, Any]) -> Path:
     return target
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=36, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
+    path=st.sampled_from(sorted(PATHS)),
     feed=st.sampled_from(sorted(FEED_ROWS)),
-    child=st.sampled_from([1, 2, 3, 7, 8]),
+    child=st.sampled_from([1, 2, 3, 7, 8, UNREGISTERED]),
+    as_of=st.sampled_from(DATES),
     event_days_before=st.integers(min_value=0, max_value=400),
     entered_days_after=st.just(0) | st.integers(min_value=0, max_value=30),  # the boundary: entered on as_of
     flag=st.booleans(),
 )
-@example(feed="visit_logs", child=1, event_days_before=0, entered_days_after=0, flag=True)
-@example(feed="incidents", child=2, event_days_before=3, entered_days_after=0, flag=True)
+@example(
+    path="running-sums",
+    feed="school_attendance",
+    child=1,
+    as_of=DATES[2],
+    event_days_before=1,
+    entered_days_after=0,
+    flag=True,
+)
+@example(
+    path="window-join",
+    feed="visit_logs",
+    child=1,
+    as_of=DATES[2],
+    event_days_before=0,
+    entered_days_after=0,
+    flag=True,
+)
+@example(
+    path="running-sums",
+    feed="incidents",
+    child=2,
+    as_of=DATES[1],
+    event_days_before=3,
+    entered_days_after=0,
+    flag=True,
+)
+@example(
+    path="running-sums",
+    feed="children_registry",
+    child=UNREGISTERED,
+    as_of=DATES[0],
+    event_days_before=10,
+    entered_days_after=0,
+    flag=True,
+)
 def test_a_record_entered_at_or_after_as_of_changes_no_feature_flag_or_cohort_membership(
-    base: tuple[Path, pd.DataFrame],
+    base: tuple[Path, dict[str, pd.DataFrame]],
     tmp_path: Path,
+    path: str,
     feed: str,
     child: int,
+    as_of: pd.Timestamp,
     event_days_before: int,
     entered_days_after: int,
     flag: bool,
 ) -> None:
-    path, before = base
-    event = AS_OF - pd.Timedelta(days=event_days_before)
-    recorded = AS_OF + pd.Timedelta(days=entered_days_after)
+    warehouse, before = base
+    event = as_of - pd.Timedelta(days=event_days_before)
+    recorded = as_of + pd.Timedelta(days=entered_days_after)
     row = FEED_ROWS[feed](child, event, recorded, flag)
-    after = seen_at_as_of(build_matrix(with_row(path, tmp_path / "after.duckdb", feed, row), [AS_OF]))
-    pd.testing.assert_frame_equal(before, after)
+    changed = with_row(warehouse, tmp_path / "after.duckdb", feed, row)
+    after = seen_at_as_of(build_matrix(changed, DATES, prefix_sums=PATHS[path]))
+    pd.testing.assert_frame_equal(up_to(before[path], recorded), up_to(after, recorded))
+
+
+def test_both_paths_of_the_engine_compute_the_same_matrix(base: tuple[Path, dict[str, pd.DataFrame]]) -> None:
+    _, matrices = base
+    pd.testing.assert_frame_equal(matrices["window-join"], matrices["running-sums"])
 
 
 def test_a_visit_typed_in_late_is_invisible_until_it_is_entered(tmp_path: Path) -> None:

@@ -36,10 +36,12 @@ def county(factories: ModuleType):
 
 @pytest.fixture
 def shouhu_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Settings pointing at a temporary MLflow store and data folder (what the CLI reads)."""
+    """Settings pointing at a temporary MLflow store and data folder (what the CLI reads), laid out as by
+    default: the tracking database inside the artifact folder, so one scan of `mlruns/` covers both."""
     from shouhu.settings import get_settings
 
-    monkeypatch.setenv("SHOUHU_MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    (tmp_path / "mlruns").mkdir()
+    monkeypatch.setenv("SHOUHU_MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlruns' / 'mlflow.db'}")
     monkeypatch.setenv("SHOUHU_MLFLOW_ARTIFACT_ROOT", str(tmp_path / "mlruns"))
     monkeypatch.setenv("SHOUHU_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("SHOUHU_WAREHOUSE", str(tmp_path / "data" / "warehouse.duckdb"))

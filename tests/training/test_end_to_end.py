@@ -1,4 +1,5 @@
-"""simulate → ingest → features → train on a tiny county, through the real pieces of every room."""
+"""simulate → ingest → features → train on a tiny county, through the real pieces of every room; then a scan
+of everything it wrote for the county's names, ID numbers and phone numbers."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def test_a_simulated_county_trains_registers_and_scores(shouhu_env: Path) -> Non
     assert "true_precision_at_k" in trained.output and "oracle_ratio" in trained.output
     assert registry.champion_version() == "1"
 
-    out = shouhu_env / "scores.parquet"
+    out = shouhu_env / "out" / "scores.parquet"
     scored = runner.invoke(app, ["score", "--as-of", "2023-12-01", "--out", str(out)])
     assert scored.exit_code == 0, scored.output
     assert "scored" in scored.output and out.exists()
@@ -47,3 +48,23 @@ def test_a_simulated_county_trains_registers_and_scores(shouhu_env: Path) -> Non
     assert again.exit_code == 0, again.output
     assert "quality" in again.output and "fairness" in again.output and "calibration" in again.output
     assert registry.challenger_version() == "2"
+
+    # privacy: the names of the identity tables (the one place they may live) appear nowhere downstream
+    import duckdb
+
+    from data_contracts.privacy import scan_for_pii
+
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        names = [
+            r[0]
+            for table in ("identity_children", "identity_persons")
+            for r in con.execute(f"SELECT DISTINCT name FROM {table} WHERE name IS NOT NULL").fetchall()
+        ]
+    finally:
+        con.close()
+    assert len(names) > 600  # children and their guardians and parents
+    mlruns = shouhu_env / "mlruns"
+    assert (mlruns / "mlflow.db").exists() and any(mlruns.rglob("model_card.md"))
+    found = scan_for_pii(warehouse=settings.warehouse, folders=[mlruns, out.parent], known_names=names)
+    assert found == [], [str(f) for f in found[:10]]

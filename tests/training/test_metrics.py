@@ -5,8 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
-from training.metrics import oracle_ratios, precision_recall, ranking_metrics, top_k_mask, top_pct_mask
+from training.metrics import (
+    evaluate,
+    oracle_ratios,
+    precision_recall,
+    ranking_metrics,
+    top_k_mask,
+    top_pct_mask,
+)
 
 
 def _frame() -> pd.DataFrame:
@@ -71,3 +79,31 @@ def test_ranking_by_the_true_risk_has_an_oracle_ratio_of_one() -> None:
     assert oracle_ratios(frame, risk, k=50)["oracle_ratio"] == pytest.approx(1.0)
     noise = rng.random(2000)
     assert oracle_ratios(frame, noise, k=50)["oracle_ratio"] < 0.8
+
+
+def test_evaluation_against_the_truth_gives_ranking_and_calibration_metrics_of_the_true_outcomes() -> None:
+    rng = np.random.default_rng(1)
+    n = 3000
+    risk = rng.beta(1, 8, n)
+    frame = pd.DataFrame(
+        {"township_code": rng.choice(["T1", "T2"], n), "as_of": pd.Timestamp("2024-01-01"), "true_risk": risk}
+    )
+    frame["true_label"] = (rng.random(n) < risk).astype(float)
+    frame.loc[frame.index[:100], "true_label"] = np.nan  # children the truth does not know are left out
+    frame["label"] = (frame["true_label"].fillna(0).to_numpy() * (rng.random(n) < 0.5)).astype(int)
+    prob = risk * 0.5  # calibrated to the detected half
+    out = evaluate(frame, risk, prob, k=50)
+    known = frame["true_label"].notna().to_numpy()
+    y = frame.loc[known, "true_label"].to_numpy()
+    assert out["true_pr_auc"] == pytest.approx(average_precision_score(y, risk[known]))
+    assert out["true_roc_auc"] == pytest.approx(roc_auc_score(y, risk[known]))
+    assert out["true_brier"] == pytest.approx(brier_score_loss(y, prob[known]))
+    # a probability calibrated on detected outcomes is right for them and under-predicts the true ones
+    assert out["ece"] < 0.02 < out["true_ece"]
+    assert out["true_mean_probability"] < out["true_base_rate"]
+
+
+def test_evaluation_without_truth_has_no_true_metrics() -> None:
+    frame = _frame()
+    out = evaluate(frame, frame["score"].to_numpy(), frame["score"].to_numpy(), k=1)
+    assert not [k for k in out if k.startswith("true_")]

@@ -66,32 +66,97 @@ def test_contributions_sum_to_the_margin(trained, rows) -> None:
     np.testing.assert_allclose(scored["margin"].to_numpy(), raw, rtol=0, atol=1e-9)
 
 
-def test_reasons_show_value_reference_and_one_indicator_per_family(trained, rows) -> None:
+ITEM_KEYS = {
+    "indicator",
+    "label_zh",
+    "family",
+    "family_zh",
+    "value",
+    "reference",
+    "unit",
+    "contribution",
+    "indicator_contribution",
+}
+
+
+def _contributions(trained, rows: pd.DataFrame) -> np.ndarray:
+    x = rows[trained.parts.inputs].to_numpy(dtype="float64", na_value=np.nan)
+    return trained.parts.booster.predict(x, pred_contrib=True)
+
+
+def _family_sums(trained, contrib: np.ndarray) -> list[dict[str, float]]:
+    family = {n: m["family"] for n, m in trained.parts.indicators.items()}
+    out = []
+    for row in contrib:
+        sums: dict[str, float] = {}
+        for name, c in zip(trained.parts.inputs, row[:-1], strict=True):
+            sums[family[name]] = sums.get(family[name], 0.0) + c
+        out.append(sums)
+    return out
+
+
+def test_reasons_are_the_risk_raising_families_with_their_strongest_indicator(trained, rows) -> None:
     scored = score_frame(rows, trained.parts)
+    contrib = _contributions(trained, rows)
+    sums = _family_sums(trained, contrib)
     x = rows[trained.parts.inputs]
-    contrib = trained.parts.booster.predict(x.to_numpy(dtype="float64", na_value=np.nan), pred_contrib=True)
     position = {name: j for j, name in enumerate(trained.parts.inputs)}
+    family = {n: m["family"] for n, m in trained.parts.indicators.items()}
+    shown = 0
     for i, text in enumerate(scored["reasons"]):
         reasons = json.loads(text)
-        assert 1 <= len(reasons) <= 3
+        raising = sorted((v for v in sums[i].values() if v > 0), reverse=True)
+        assert len(reasons) == min(3, len(raising))  # every positive family up to k, nothing else
         assert len({r["family"] for r in reasons}) == len(reasons)
-        strengths = [abs(r["contribution"]) for r in reasons]
-        assert strengths == sorted(strengths, reverse=True)
+        assert [r["contribution"] for r in reasons] == pytest.approx(raising[: len(reasons)], abs=1e-4)
         for r in reasons:
+            assert set(r) == ITEM_KEYS
+            assert r["contribution"] > 0
+            assert r["contribution"] == pytest.approx(sums[i][r["family"]], abs=1e-4)
             j = position[r["indicator"]]
-            assert r["contribution"] == pytest.approx(contrib[i, j], abs=1e-4)
+            members = [position[n] for n in trained.parts.inputs if family[n] == r["family"]]
+            assert r["indicator_contribution"] == pytest.approx(contrib[i, members].max(), abs=1e-4)
+            assert r["indicator_contribution"] == pytest.approx(contrib[i, j], abs=1e-4)
             value = x.iloc[i, j]
             assert (r["value"] is None) if np.isnan(value) else r["value"] == pytest.approx(value, abs=1e-4)
-            assert set(r) == {
-                "indicator",
-                "label_zh",
-                "family",
-                "family_zh",
-                "value",
-                "reference",
-                "unit",
-                "contribution",
-            }
+        shown += len(reasons)
+    assert shown > 0
+
+
+def test_protective_reasons_are_the_risk_lowering_families_most_negative_first(trained, rows) -> None:
+    scored = score_frame(rows, trained.parts)
+    contrib = _contributions(trained, rows)
+    sums = _family_sums(trained, contrib)
+    shown = 0
+    for i, text in enumerate(scored["protective_reasons"]):
+        items = json.loads(text)
+        lowering = sorted(v for v in sums[i].values() if v < 0)
+        assert len(items) == min(3, len(lowering))
+        assert [r["contribution"] for r in items] == pytest.approx(lowering[: len(items)], abs=1e-4)
+        for r in items:
+            assert set(r) == ITEM_KEYS
+            assert r["contribution"] < 0 and r["indicator_contribution"] < 0
+        assert not {r["family"] for r in items} & {r["family"] for r in json.loads(scored["reasons"].iloc[i])}
+        shown += len(items)
+    assert shown > 0
+
+
+def test_family_sums_with_the_other_families_and_the_bias_give_the_margin(trained, rows) -> None:
+    scored = score_frame(rows, trained.parts)
+    contrib = _contributions(trained, rows)
+    bias = contrib[:, -1]
+    for i, (up, down) in enumerate(zip(scored["reasons"], scored["protective_reasons"], strict=True)):
+        shown = {r["family"]: r["contribution"] for r in [*json.loads(up), *json.loads(down)]}
+        rest = sum(v for f, v in _family_sums(trained, contrib[i : i + 1])[0].items() if f not in shown)
+        total = sum(shown.values()) + rest + bias[i]
+        assert total == pytest.approx(scored["margin"].iloc[i], abs=1e-3)
+
+
+def test_explain_false_skips_both_explanations(trained, rows) -> None:
+    quick = score_frame(rows, trained.parts, explain=False)
+    full = score_frame(rows, trained.parts)
+    assert quick["reasons"].isna().all() and quick["protective_reasons"].isna().all()
+    np.testing.assert_allclose(quick["margin"].to_numpy(), full["margin"].to_numpy(), atol=1e-9)
 
 
 def test_a_child_with_extreme_absence_is_told_absence_is_the_reason(trained, rows) -> None:

@@ -49,6 +49,7 @@ def store(tmp_path_factory, factories):
 def _reset(store, champion: str, history: list[str]) -> None:
     c = registry.client(store["uri"])
     c.set_registered_model_alias(NAME, "champion", champion)
+    c.set_registered_model_alias(NAME, "challenger", store["good"])
     c.set_registered_model_tag(NAME, HISTORY_TAG, json.dumps(history))
     for version in (store["weak"], store["good"]):
         for key in c.get_model_version(NAME, version).tags:
@@ -116,6 +117,69 @@ def test_rollback_restores_the_previous_champion(store) -> None:
         registry.rollback(store["uri"], NAME)
 
 
+def test_rollback_takes_the_challenger_alias_from_the_demoted_version(store) -> None:
+    _reset(store, store["good"], [store["weak"], store["good"]])  # good is champion and challenger
+    demoted, restored = registry.rollback(store["uri"], NAME)
+    assert demoted == store["good"]
+    assert registry.challenger_version(store["uri"], NAME) is None
+    with pytest.raises(ValueError, match="no challenger"):
+        registry.promote(tracking_uri=store["uri"], model_name=NAME)  # a plain promote cannot undo it
+    assert registry.champion_version(store["uri"], NAME) == restored == store["weak"]
+
+
+def test_every_promotion_attempt_leaves_its_gate_verdicts_on_the_version(store) -> None:
+    c = registry.client(store["uri"])
+    _reset(store, store["good"], [store["weak"], store["good"]])
+    refused = registry.promote(store["weak"], tracking_uri=store["uri"], model_name=NAME)
+    tags = c.get_model_version(NAME, store["weak"]).tags
+    for gate in refused.gates:
+        assert tags[f"gate_{gate.name}"] == ("PASS" if gate.passed else "FAIL")
+        assert tags[f"gate_{gate.name}_detail"] == gate.detail
+    assert tags["gate_quality"] == "FAIL" and "precision@k" in tags["gate_quality_detail"]
+    assert tags["gates_checked_at"]
+
+    _reset(store, store["weak"], [store["weak"]])
+    accepted = registry.promote(store["good"], _accept_all(store), tracking_uri=store["uri"], model_name=NAME)
+    assert accepted.promoted
+    tags = c.get_model_version(NAME, store["good"]).tags
+    assert {tags[f"gate_{g}"] for g in ("quality", "fairness", "calibration")} == {"PASS"}
+    assert "accepted" in tags["gate_fairness_detail"]
+
+
+def test_a_run_records_every_training_setting_and_a_snapshot_of_its_data(store) -> None:
+    from mlflow import MlflowClient
+
+    c = registry.client(store["uri"])
+    version = c.get_model_version(NAME, store["good"])
+    run = MlflowClient(tracking_uri=store["uri"]).get_run(version.tags["run_id"])
+    params = run.data.params
+    for name in (
+        "lgb_seed",
+        "lgb_min_child_samples",
+        "lgb_subsample",
+        "lgb_colsample_bytree",
+        "lgb_reg_lambda",
+        "lgb_n_estimators",
+        "lgb_num_leaves",
+        "n_folds",
+        "test_dates",
+        "calibration_dates",
+        "min_positives",
+        "rows_fit",
+        "rows_test",
+    ):
+        assert name in params, name
+    assert params["lgb_seed"] == "0" and params["test_dates"] == "3"
+    snapshot = version.tags["data_snapshot"]
+    assert re.fullmatch(r"sha256:[0-9a-f]{64}", snapshot)
+    assert run.data.tags["data_snapshot"] == snapshot
+    # the weak model read the same matrix, so the same snapshot
+    assert c.get_model_version(NAME, store["weak"]).tags["data_snapshot"] == snapshot
+    assert "fairness_unjudged" in version.tags and "fairness_gated" in version.tags
+    for metric in ("true_pr_auc", "true_roc_auc", "true_brier", "true_ece", "true_precision_at_k"):
+        assert f"model_{metric}" in run.data.metrics, metric
+
+
 def test_the_model_loads_in_a_fresh_process_without_the_training_code(store, county) -> None:
     rows = county[county["as_of"] == county["as_of"].max()].head(50)
     path = store["folder"] / "rows.parquet"
@@ -141,7 +205,7 @@ print(json.dumps({{"columns": list(out.columns), "n": len(out), "leaked": leaked
     )
     assert done.returncode == 0, done.stderr[-2000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
-    assert out["columns"] == ["probability", "percentile", "band", "margin", "reasons"]
+    assert out["columns"] == ["probability", "percentile", "band", "margin", "reasons", "protective_reasons"]
     assert out["n"] == 50 and out["leaked"] == []
     assert set(out["bands"]) <= {"red", "orange", "yellow", "green"}
     assert out["reasons"] and {"indicator", "value", "reference", "contribution"} <= set(out["reasons"][0])
@@ -164,6 +228,9 @@ def test_nothing_logged_holds_a_child_key_and_the_card_says_the_caseworker_decid
         "feature_spec.yaml",
         "reference.parquet",
         "booster.txt",
+        "calibration_vs_truth.png",
+        "calibration_model_vs_truth.csv",
+        "lightgbm_params.json",
     } <= names
     example = next(p for p in files if p.name == "input_example.json").read_text(encoding="utf-8")
     columns = set(json.loads(example)["columns"])
