@@ -98,6 +98,11 @@ class Principal:
     def sees_names(self) -> bool:
         return self.role in NAME_ROLES
 
+    @property
+    def sees_free_text(self) -> bool:
+        """Reasons and visit notes are free text and may name people: the same roles as names."""
+        return self.role in NAME_ROLES
+
     def covers_village(self, village_code: str) -> bool:
         return village_code.startswith(self.prefix)
 
@@ -105,8 +110,11 @@ class Principal:
         if not self.covers_village(village_code):
             raise AccessDenied(f"{ROLE_ZH[self.role]} {self.username} 无权查看该村（不在辖区内）")
 
+    def covers_scope(self, scope: Scope) -> bool:
+        return scope.prefix.startswith(self.prefix)
+
     def check_scope(self, scope: Scope) -> None:
-        if not scope.prefix.startswith(self.prefix):
+        if not self.covers_scope(scope):
             raise AccessDenied(f"{ROLE_ZH[self.role]} {self.username} 无权查看该范围（不在辖区内）")
 
     def require(self, allowed: frozenset[Role], what: str) -> None:
@@ -114,22 +122,29 @@ class Principal:
             raise AccessDenied(f"角色 {self.role} 不能{what}")
 
 
+SCOPE_DIGITS = {"village": 12, "township": 9, "county": 6}
+
+
 @dataclass(frozen=True)
 class Scope:
-    kind: str  # village | township
+    kind: str  # village | township | county
     code: str
 
     @property
     def prefix(self) -> str:
-        return self.code if self.kind == "village" else self.code[:9]
+        return self.code[: SCOPE_DIGITS[self.kind]]
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.code}"
 
 
-def resolve_scope(principal: Principal, village: str | None, township: str | None) -> Scope:
-    """The list scope a request asks for; a director defaults to their village, a supervisor to their
-    township. Raises ValueError for malformed input and AccessDenied outside the caller's jurisdiction."""
+def resolve_scope(
+    principal: Principal, village: str | None, township: str | None, whole_area: str | None = None
+) -> Scope:
+    """The list scope a request asks for. With neither village nor township the caller's whole area: a
+    director's village, a supervisor's township, a county officer's county; `whole_area` (the county the
+    service holds, when it holds exactly one) for county staff bound to no county, the data team and admins.
+    Raises ValueError for malformed input and AccessDenied outside the caller's jurisdiction."""
     if village and township:
         raise ValueError("give either village or township, not both")
     for kind, code in (("village", village), ("township", township)):
@@ -145,7 +160,22 @@ def resolve_scope(principal: Principal, village: str | None, township: str | Non
         scope = Scope("village", principal.area_code)
     elif principal.role is Role.supervisor and principal.area_code:
         scope = Scope("township", principal.area_code)
+    elif principal.role is Role.county and principal.area_code:
+        scope = Scope("county", county_of(principal.area_code))
+    elif whole_area is not None:
+        scope = Scope("county", county_of(whole_area))
     else:
-        raise ValueError("give village or township (12-digit 统计用区划代码)")
+        raise ValueError(
+            "give village or township (12-digit 统计用区划代码): the service holds more than one county"
+        )
     principal.check_scope(scope)
     return scope
+
+
+def has_default_area(principal: Principal) -> bool:
+    """Whether the caller's whole area is known from the account alone (else it is the service's county)."""
+    return principal.area_code is not None and principal.role in (
+        Role.children_director,
+        Role.supervisor,
+        Role.county,
+    )

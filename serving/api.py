@@ -1,4 +1,5 @@
-"""HTTP routes under /api/v1. Handlers are thin: they parse, check access, call a module, audit, answer."""
+"""HTTP routes under /api/v1. Handlers are thin: they parse the request, call `serving.casework` (access
+checks, names, audit log) and turn its domain errors into HTTP answers."""
 
 from __future__ import annotations
 
@@ -12,20 +13,18 @@ from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from serving import audit, decisions, explain, schemas, visit_lists
-from serving.access import AUDIT_ROLES, AccessDenied, Principal, resolve_scope
-from serving.child_panel import build_panel, decision_views, locate_child
-from serving.security import TokenError, issue_token, read_token
+from serving import casework, schemas
+from serving.access import AccessDenied, Principal
 from serving.services import Services
-from serving.users import authenticate, load_principal
 
 router = APIRouter(prefix="/api/v1")
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token")
-EARLIEST = dt.date(2000, 1, 1)
 ChildKey = Annotated[
     str, Path(pattern=schemas.CHILD_KEY_PATTERN, description="儿童假名编号 c_ + 16位十六进制")
 ]
 AsOf = Annotated[dt.date | None, Query(description="截至日期（YYYY-MM-DD）；缺省为最新数据")]
+AreaCode = Annotated[str | None, schemas.NoNul]
+UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
 
 
 async def services(request: Request) -> Services:  # async: no thread hop for a plain attribute read
@@ -43,50 +42,29 @@ Svc = Annotated[Services, Depends(services)]
 Db = Annotated[Session, Depends(db)]
 
 
-def principal(request: Request, session: Db, token: Annotated[str, Depends(oauth2)]) -> Principal:
-    unauthorized = {"WWW-Authenticate": "Bearer"}
+@contextmanager
+def answers() -> Iterator[None]:
+    """casework's domain errors as HTTP answers (the model/warehouse 503s have app-wide handlers)."""
     try:
-        username = read_token(token, request.app.state.services.settings.token_secret.get_secret_value())
-    except TokenError as exc:
-        raise HTTPException(401, str(exc), headers=unauthorized) from None
-    who = request.app.state.services.principals.get(username, lambda: load_principal(session, username))
-    if who is None:
-        raise HTTPException(401, "account not found or disabled", headers=unauthorized)
-    return who
+        yield
+    except casework.InvalidRequest as exc:
+        raise HTTPException(422, str(exc)) from None
+    except AccessDenied as exc:
+        raise HTTPException(403, str(exc)) from None
+    except casework.NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    except casework.SignInRefused as exc:
+        raise HTTPException(401, str(exc), headers=UNAUTHORIZED) from None
+    except casework.TooManyAttempts as exc:
+        raise HTTPException(429, str(exc), headers={"Retry-After": str(int(exc.retry_after) + 1)}) from None
+
+
+def principal(svc: Svc, session: Db, token: Annotated[str, Depends(oauth2)]) -> Principal:
+    with answers():
+        return casework.principal_from_token(svc, session, token)
 
 
 Who = Annotated[Principal, Depends(principal)]
-
-
-def check_as_of(as_of: dt.date | None) -> dt.date | None:
-    today = dt.date.today()
-    if as_of is not None and not (EARLIEST <= as_of <= today + dt.timedelta(days=1)):
-        raise HTTPException(422, f"as_of must lie between {EARLIEST} and {today + dt.timedelta(days=1)}")
-    return as_of
-
-
-@contextmanager
-def audited(
-    svc: Services,
-    session: Session,
-    who: Principal,
-    action: str,
-    child_key: str | None = None,
-    scope: str | None = None,
-) -> Iterator[None]:
-    """Denials (403) and misses (404) are written to the audit log before the error is answered."""
-    try:
-        yield
-    except AccessDenied as exc:
-        session.rollback()
-        audit.record(session, who, action, "denied", child_key=child_key, scope=scope)
-        svc.metrics.audit_rows.labels("denied").inc()
-        raise HTTPException(403, str(exc)) from None
-    except decisions.NotFound as exc:
-        session.rollback()
-        audit.record(session, who, action, "not_found", child_key=child_key, scope=scope)
-        svc.metrics.audit_rows.labels("not_found").inc()
-        raise HTTPException(404, str(exc)) from None
 
 
 # --- auth -----------------------------------------------------------------------------------------
@@ -104,22 +82,8 @@ def token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
 ) -> schemas.Token:
     client = request.client.host if request.client else "unknown"
-    wait = svc.token_limiter.hit(f"ip:{client}", f"user:{form.username[:64]}")
-    if wait:
-        raise HTTPException(
-            429, "too many sign-in attempts; try again later", headers={"Retry-After": str(int(wait) + 1)}
-        )
-    if "\x00" in form.username or "\x00" in form.password:
-        # PostgreSQL text cannot hold NUL; such a name matches no account, so refuse before any query.
-        raise HTTPException(401, "wrong username or password", headers={"WWW-Authenticate": "Bearer"})
-    who = authenticate(session, form.username, form.password)
-    if who is None:
-        audit.record(session, (form.username[:64], "unknown"), "sign_in", "denied")
-        raise HTTPException(401, "wrong username or password", headers={"WWW-Authenticate": "Bearer"})
-    audit.record(session, who, "sign_in", "ok")
-    minutes = svc.settings.token_minutes
-    jwt = issue_token(who.username, svc.settings.token_secret.get_secret_value(), minutes)
-    return schemas.Token(access_token=jwt, expires_in=minutes * 60, role=who.role.value)
+    with answers():
+        return casework.sign_in(svc, session, client, form.username, form.password)
 
 
 # --- visit list -----------------------------------------------------------------------------------
@@ -128,81 +92,33 @@ def token(
     response_model=schemas.VisitList,
     tags=["visit list"],
     summary="走访名单",
-    responses={403: {"model": schemas.Problem}, 503: {"model": schemas.Problem}},
+    description=(
+        "给出 village 或 township 取该村、该乡镇的名单；都不给时取调用者的整个辖区：儿童主任本村、"
+        "督导员本乡镇、县民政本县（数据团队、管理员：本服务所含的县）。名单按强制报告情形优先、"
+        "其后按风险排序，首次请求时生成并保存，limit 限制返回行数（total 为名单总人数）。"
+    ),
+    responses={
+        403: {"model": schemas.Problem},
+        422: {"model": schemas.Problem},
+        503: {"model": schemas.Problem},
+    },
 )
 def visit_list(
     svc: Svc,
     session: Db,
     who: Who,
     as_of: AsOf = None,
-    village: Annotated[str | None, Query(description="村区划代码（12位）")] = None,
-    township: Annotated[str | None, Query(description="乡镇区划代码（12位，末三位000）")] = None,
-    limit: Annotated[int, Query(ge=1, le=1000, description="返回行数")] = 50,
+    village: Annotated[AreaCode, Query(description="村区划代码（12位）")] = None,
+    township: Annotated[AreaCode, Query(description="乡镇区划代码（12位，末三位000）")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="返回行数（名单前若干名）")] = 50,
 ) -> schemas.VisitList:
-    as_of = check_as_of(as_of)
-    scope_text = f"village:{village}" if village else f"township:{township}" if township else None
-    with audited(svc, session, who, "read_visit_list", scope=scope_text):
-        try:
-            scope = resolve_scope(who, village, township)
-        except ValueError as exc:
-            raise HTTPException(422, str(exc)) from None
-    model = svc.champion.require()
-    as_of = as_of or svc.warehouse.latest_date() or dt.date.today()
-    hits = svc.scorer.hits
-    the_list = visit_lists.get_or_create(session, svc.scorer, svc.warehouse, model, scope, as_of, who)
-    svc.metrics.score_cache.labels("hit" if svc.scorer.hits > hits else "lookup").inc()
-    rows = visit_lists.list_rows(session, the_list, limit)
-    names = svc.warehouse.child_names([r.child_key for r in rows]) if who.sees_names else {}
-    audit.record(
-        session,
-        who,
-        "read_visit_list",
-        "ok",
-        scope=str(scope),
-        detail=f"list {the_list.id} rows 1-{len(rows)}",
-    )
-    svc.metrics.audit_rows.labels("ok").inc()
-    return schemas.VisitList(
-        list_id=the_list.id,
-        scope=str(scope),
-        as_of=the_list.as_of,
-        model_name=the_list.model_name,
-        model_version=the_list.model_version,
-        created_at=the_list.created_at,
-        tie_break=the_list.tie_break,
-        total=the_list.row_count,
-        rows=[
-            schemas.VisitListRow(
-                list_row_id=r.id,
-                rank=r.rank,
-                child_key=r.child_key,
-                name=names.get(r.child_key),
-                village_code=r.village_code,
-                age_years=r.age_years,
-                band=r.band,
-                band_zh=explain.band_zh(r.band),
-                percentile=r.percentile,
-                probability=r.probability,
-                rule_flags=explain.rule_flags(r.rule_flags),
-                reasons=explain.with_text(r.reasons),
-                days_since_last_visit=r.days_since_last_visit,
-                data_freshness=r.data_freshness,
-            )
-            for r in rows
-        ],
-    )
+    with answers():
+        return casework.visit_list(
+            svc, session, who, as_of=as_of, village=village, township=township, limit=limit
+        )
 
 
 # --- one child ------------------------------------------------------------------------------------
-def _open_child(svc: Services, session: Session, who: Principal, child_key: str, action: str) -> str:
-    with audited(svc, session, who, action, child_key=child_key):
-        village = locate_child(session, svc.warehouse, child_key, svc.panel_cache)
-        if village is None:
-            raise decisions.NotFound(f"no child with key {child_key}")
-        who.check_village(village)
-    return village
-
-
 @router.get(
     "/children/{child_key}",
     response_model=schemas.ChildPanel,
@@ -211,24 +127,18 @@ def _open_child(svc: Services, session: Session, who: Principal, child_key: str,
     responses={403: {"model": schemas.Problem}, 404: {"model": schemas.Problem}},
 )
 def child_panel(
-    svc: Svc, session: Db, who: Who, child_key: ChildKey, as_of: AsOf = None
+    svc: Svc,
+    session: Db,
+    who: Who,
+    child_key: ChildKey,
+    as_of: AsOf = None,
+    list_row_id: Annotated[
+        int | None,
+        Query(ge=1, le=2**31 - 1, description="调用者所看的名单行编号（缺省：调用者自己辖区的名单）"),
+    ] = None,
 ) -> schemas.ChildPanel:
-    as_of = check_as_of(as_of)
-    village = _open_child(svc, session, who, child_key, "read_child")
-    current = svc.champion.current
-    panel = build_panel(
-        session,
-        svc.warehouse,
-        svc.panel_cache,
-        who,
-        child_key,
-        village,
-        as_of,
-        current.version if current else None,
-    )
-    audit.record(session, who, "read_child", "ok", child_key=child_key)
-    svc.metrics.audit_rows.labels("ok").inc()
-    return schemas.ChildPanel.model_validate(panel)
+    with answers():
+        return casework.child_panel(svc, session, who, child_key, as_of=as_of, list_row_id=list_row_id)
 
 
 @router.get(
@@ -239,11 +149,8 @@ def child_panel(
     responses={403: {"model": schemas.Problem}, 404: {"model": schemas.Problem}},
 )
 def child_decisions(svc: Svc, session: Db, who: Who, child_key: ChildKey) -> list[schemas.DecisionOut]:
-    _open_child(svc, session, who, child_key, "read_child_decisions")
-    views = decision_views(decisions.decisions_for(session, child_key), who)
-    audit.record(session, who, "read_child_decisions", "ok", child_key=child_key)
-    svc.metrics.audit_rows.labels("ok").inc()
-    return [schemas.DecisionOut.model_validate(v) for v in views]
+    with answers():
+        return casework.child_decisions(svc, session, who, child_key)
 
 
 @router.post(
@@ -259,25 +166,8 @@ def child_decisions(svc: Svc, session: Db, who: Who, child_key: ChildKey) -> lis
     },
 )
 def post_decision(svc: Svc, session: Db, who: Who, body: schemas.DecisionIn) -> schemas.DecisionOut:
-    with audited(svc, session, who, "record_decision"):
-        try:
-            decision = decisions.record_decision(
-                session,
-                who,
-                list_row_id=body.list_row_id,
-                action=body.action,
-                reason=body.reason,
-                findings=body.findings.model_dump() if body.findings else None,
-                corrects_id=body.corrects_id,
-            )
-        except ValueError as exc:  # ReasonRequired, or a correction of another child's decision
-            session.rollback()
-            raise HTTPException(422, str(exc)) from None
-    audit.record(
-        session, who, "record_decision", "ok", child_key=decision.child_key, detail=f"decision {decision.id}"
-    )
-    svc.metrics.decisions.labels(decision.action).inc()
-    return schemas.DecisionOut.model_validate(decision_views([decision], who)[0])
+    with answers():
+        return casework.record_decision(svc, session, who, body)
 
 
 # --- audit, model, health -------------------------------------------------------------------------
@@ -293,17 +183,24 @@ def audit_log(
     session: Db,
     who: Who,
     child_key: Annotated[str | None, Query(pattern=schemas.CHILD_KEY_PATTERN)] = None,
-    username: Annotated[str | None, Query(max_length=64)] = None,
+    username: Annotated[str | None, Query(max_length=64), schemas.NoNul] = None,
     outcome: Annotated[str | None, Query(pattern="^(ok|denied|not_found)$")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    before_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    before_id: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, description="只看编号小于此值的记录（翻页）")
+    ] = None,
 ) -> list[schemas.AuditRow]:
-    with audited(svc, session, who, "read_audit_log"):
-        who.require(AUDIT_ROLES, "查看审计日志")
-    rows = audit.query(
-        session, child_key=child_key, username=username, outcome=outcome, limit=limit, before_id=before_id
-    )
-    return [schemas.AuditRow.model_validate(r, from_attributes=True) for r in rows]
+    with answers():
+        return casework.read_audit_log(
+            svc,
+            session,
+            who,
+            child_key=child_key,
+            username=username,
+            outcome=outcome,
+            limit=limit,
+            before_id=before_id,
+        )
 
 
 @router.get("/model", response_model=schemas.ModelInfo, tags=["model"], summary="当前模型与模型卡")

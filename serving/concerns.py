@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from serving.access import Principal
 from serving.tables import ConcernLevel
 
+ACTION = "record_concern"  # its audit-log action
 LEVELS: dict[str, str] = {
     "high": "非常担心",
     "medium": "有些担心",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from functools import lru_cache
@@ -49,6 +50,40 @@ def reason_text(reason: dict[str, Any]) -> str:
     if reason.get("reference") is not None:
         text += f"（参考人群中位数 {value_text(reason['reference'], unit)}）"
     return text
+
+
+def _contribution(reason: dict[str, Any]) -> float:
+    value = reason.get("contribution")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return 0.0 if math.isnan(number) else number
+
+
+def split_reasons(
+    reasons: list[dict[str, Any]] | None, protective: list[dict[str, Any]] | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(risk-raising reasons, protective reasons), each strongest first.
+
+    Models since `protective_reasons` give the two apart (reasons > 0, protective < 0). Older models and the
+    list rows saved from them (`protective` is None) gave one list of both signs: split it by sign."""
+    reasons = list(reasons or [])
+    protective = [r for r in reasons if _contribution(r) < 0] if protective is None else list(protective)
+    raising = [r for r in reasons if _contribution(r) > 0]
+    lowering = [r for r in protective if _contribution(r) < 0]
+    raising.sort(key=_contribution, reverse=True)
+    lowering.sort(key=_contribution)
+    return raising, lowering
+
+
+def parse_reasons(value: Any) -> list[dict[str, Any]] | None:
+    """A model output cell (JSON text, a list, or missing) as a list of reason dicts (None when missing)."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, str):
+        return json.loads(value) if value else []
+    return None
 
 
 def with_text(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -5,7 +5,6 @@ any scope of that date are fast."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -14,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from serving import explain
 from serving.champion import Champion, LoadedModel
 from serving.warehouse import Warehouse
 
@@ -26,6 +26,7 @@ SCORE_COLUMNS = [
     "band",
     "rule_flags",
     "reasons",
+    "protective_reasons",
 ]
 MatrixBuilder = Callable[[Path, list[pd.Timestamp]], pd.DataFrame]
 
@@ -37,10 +38,21 @@ def default_builder(warehouse: Path, as_of_dates: list[pd.Timestamp]) -> pd.Data
 
 
 def score_matrix(matrix: pd.DataFrame, model: Any) -> pd.DataFrame:
-    """The serving view of a scored matrix: scope columns, score, rule flags and parsed reasons."""
+    """The serving view of a scored matrix: scope columns, score, rule flags and parsed reasons, split into
+    risk-raising `reasons` and `protective_reasons` (explain.split_reasons; a model without the
+    `protective_reasons` output has its mixed reasons split by sign)."""
     if matrix.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in SCORE_COLUMNS})
     predicted = model.predict(_model_inputs(matrix, model))
+    protective = (
+        predicted["protective_reasons"]
+        if "protective_reasons" in predicted.columns
+        else pd.Series([None] * len(predicted), index=predicted.index)
+    )
+    split = [
+        explain.split_reasons(explain.parse_reasons(r), explain.parse_reasons(p))
+        for r, p in zip(predicted["reasons"], protective, strict=True)
+    ]
     out = pd.DataFrame(
         {
             "child_key": matrix["child_key"].astype(str).to_numpy(),
@@ -50,7 +62,8 @@ def score_matrix(matrix: pd.DataFrame, model: Any) -> pd.DataFrame:
             "percentile": pd.to_numeric(predicted["percentile"]).to_numpy(dtype="float64"),
             "band": predicted["band"].astype(str).to_numpy(),
             "rule_flags": matrix["rule_flags"].fillna("").astype(str).to_numpy(),
-            "reasons": [json.loads(r) if isinstance(r, str) and r else [] for r in predicted["reasons"]],
+            "reasons": [raising for raising, _ in split],
+            "protective_reasons": [lowering for _, lowering in split],
         }
     )
     return out

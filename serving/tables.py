@@ -78,7 +78,9 @@ class VisitListRow(Base):
     percentile: Mapped[float] = mapped_column(Float)
     band: Mapped[str] = mapped_column(String(16))
     rule_flags: Mapped[str] = mapped_column(String(512))  # rule names joined by ';' ('' when none)
-    reasons: Mapped[list] = mapped_column(JSON)
+    reasons: Mapped[list] = mapped_column(JSON)  # risk-raising (contribution > 0; mixed in rows before 0003)
+    # contribution < 0 (migration 0003); None in rows saved before it, whose `reasons` hold both signs
+    protective_reasons: Mapped[list | None] = mapped_column(JSON, nullable=True)
     age_years: Mapped[int | None] = mapped_column(Integer)
     days_since_last_visit: Mapped[int | None] = mapped_column(Integer)
     data_freshness: Mapped[dict] = mapped_column(

@@ -101,6 +101,7 @@ def get_or_create(
                 band=r.band,
                 rule_flags=r.rule_flags,
                 reasons=r.reasons,
+                protective_reasons=r.protective_reasons,
                 age_years=extras[r.child_key]["age_years"],
                 days_since_last_visit=extras[r.child_key]["days_since_last_visit"],
                 data_freshness=extras[r.child_key]["freshness"],

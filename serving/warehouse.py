@@ -120,6 +120,38 @@ class Warehouse:
         (value,) = self.cursor().execute(f"SELECT max(m) FROM ({' UNION ALL '.join(parts)})").fetchone()
         return None if value is None else (value.date() + dt.timedelta(days=1))
 
+    def area_names(self) -> dict[str, str]:
+        """Area code → Chinese name from `admin_units` (not personal data); empty without that feed."""
+        if not self.has("admin_units"):
+            return {}
+        rows = self.cursor().execute("SELECT code, max(name_zh) FROM admin_units GROUP BY code").fetchall()
+        return {str(code): str(name) for code, name in rows if name}
+
+    def townships(self, prefix: str = "") -> list[str]:
+        """Township codes (9 digits + 000) with registered children, within the area `prefix` names."""
+        if not self.has("children_registry"):
+            return []
+        rows = self.cursor().execute(
+            "SELECT DISTINCT substr(residence_village_code, 1, 9) || '000' AS t FROM children_registry "
+            "WHERE starts_with(residence_village_code, ?) ORDER BY t",
+            [prefix[:9]],
+        )
+        return [str(t) for (t,) in rows.fetchall()]
+
+    def sole_county(self) -> str | None:
+        """The county code (6 digits + 000000) when every registered child lives in one county, else None."""
+        if not self.has("children_registry"):
+            return None
+        rows = (
+            self.cursor()
+            .execute(
+                "SELECT DISTINCT substr(residence_village_code, 1, 6) || '000000' FROM children_registry "
+                "LIMIT 2"
+            )
+            .fetchall()
+        )
+        return str(rows[0][0]) if len(rows) == 1 else None
+
     def child_village(self, child_key: str) -> str | None:
         """The child's current village (latest registry snapshot), or None if the key is unknown."""
         if not self.has("children_registry"):

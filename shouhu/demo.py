@@ -61,6 +61,45 @@ class World:
     area_names: dict[str, str] = field(default_factory=dict)  # code → 村/镇/县 name, for the accounts table
 
 
+class PromotionRefused(ValueError):
+    """The demo's model did not pass the promotion gates; the message names them and what to do."""
+
+
+# What a person can do when a gate stops the demo's first model (the gates are training.registry's).
+GATE_ADVICE = {
+    "fairness": (
+        "if the disparity is an artefact of the small demo county, accept it with a reason: "
+        "`uv run shouhu promote --accept-disparity ATTRIBUTE=REASON`, then run `shouhu demo` again; "
+        "or simulate a bigger county: `uv run shouhu demo --fresh --children 1500`"
+    ),
+    "calibration": (
+        "a small county calibrates poorly; simulate a bigger one: "
+        "`uv run shouhu demo --fresh --children 1500`"
+    ),
+    "quality": (
+        "the model is worse than the current champion, which keeps serving; `uv run shouhu demo --fresh` "
+        "starts the demo over"
+    ),
+}
+
+
+def promotion_advice(promotion: Any) -> str:
+    """Which gates stopped `promotion` (a training.registry.Promotion) and what to do about each."""
+    failed = promotion.failed or promotion.gates
+    lines = [
+        f"model v{promotion.version} was trained but did not pass the promotion gates, so nothing serves:"
+    ]
+    for gate in failed:
+        lines.append(f"  - gate {gate.name} failed: {gate.detail}")
+        lines.append(
+            "    what to do: "
+            + GATE_ADVICE.get(
+                gate.name, "see `uv run shouhu promote --help`; `shouhu demo --fresh` starts over"
+            )
+        )
+    return "\n".join(lines)
+
+
 @dataclass(frozen=True)
 class Account:
     username: str
@@ -227,19 +266,22 @@ def build_world(
         reused.append("train")
         say(f"reusing the champion {settings.model_name} v{version}")
     else:
-        frame = workflow.load_matrix(settings, start=train_from, say=say)
-        trained = workflow.train(frame, settings, config=train_config, say=say)
-        say(f"registered v{trained.run.version} ({', '.join(trained.run.aliases)})")
+        if marker.get("trained"):  # an earlier run trained, but its model did not pass the gates
+            say("promoting the model an earlier run trained")
+        else:
+            frame = workflow.load_matrix(settings, start=train_from, say=say)
+            trained = workflow.train(frame, settings, config=train_config, say=say)
+            say(f"registered v{trained.run.version} ({', '.join(trained.run.aliases)})")
+            marker["trained"] = True  # a rerun after `shouhu promote --accept-disparity …` reuses it
+            _write_marker(settings, marker)
         promotion = registry.promote(
-            trained.run.version, tracking_uri=settings.mlflow_tracking_uri, model_name=settings.model_name
+            tracking_uri=settings.mlflow_tracking_uri, model_name=settings.model_name
         )
         for gate in promotion.gates:
             say(f"gate {gate.name}: {'PASS' if gate.passed else 'FAIL'} — {gate.detail}")
         version = registry.champion_version(settings.mlflow_tracking_uri, settings.model_name)
         if version is None:
-            raise ValueError("training registered no champion")
-        marker["trained"] = True
-        _write_marker(settings, marker)
+            raise PromotionRefused(promotion_advice(promotion))
     return World(
         sim_dir, version, village, township, county_code, children, reused, _area_names(settings.warehouse)
     )
@@ -330,7 +372,8 @@ def demo(
         world = build_world(settings, default_county(children), say=say)
         accounts = create_accounts(settings, world)
     except ValueError as exc:
-        console.print(f"[red]shouhu demo: {exc}[/]")
+        # plain text: a gate's detail may hold brackets that rich would read as markup
+        console.print(f"shouhu demo: {exc}", style="red", markup=False, highlight=False)
         raise typer.Exit(1) from None
     say(
         f"ready: {world.children} children, champion v{world.model_version}"

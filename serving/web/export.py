@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from serving.web import views
-from serving.web.casework import ListPage
+from serving.web.pages import ListPage
 
 FILL = {"red": "FFCDD2", "orange": "FFE0B2", "yellow": "FFF9C4", "green": "C8E6C9"}
 HEADER = [

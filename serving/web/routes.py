@@ -1,7 +1,8 @@
 """The caseworker pages (中文): login, visit list (+ Excel, print), child panel, concern level, decision.
 
-Handlers are thin: they read the form or query, call `serving.web.casework` (which calls the API's own
-functions, so access rules, names and the audit log follow one path) and render a template."""
+Handlers are thin: they read the form or query, call `serving.web.pages` (which calls `serving.casework`, the
+API's own service layer, so access rules, names and the audit log follow one path) and render a template.
+Invalid input of any page answers a 4xx page (or the form again) with a Chinese message, never a 500."""
 
 from __future__ import annotations
 
@@ -13,15 +14,17 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from serving import api, schemas
+from serving import api, casework, schemas
 from serving.access import ROLE_ZH, Principal
 from serving.services import Services
-from serving.web import casework, views
-from serving.web.casework import COOKIE, NotSignedIn, PageError
+from serving.web import pages, views
+from serving.web.pages import COOKIE, NotSignedIn, PageError
 
 HERE = Path(__file__).parent
 router = APIRouter(include_in_schema=False)
@@ -51,8 +54,12 @@ def render(request: Request, name: str, context: dict, status: int = 200) -> HTM
     return response
 
 
-def who(request: Request, session: Annotated[Session, Depends(api.db)]) -> Principal:
-    return casework.current_principal(request, session)
+def who(
+    request: Request,
+    svc: Annotated[Services, Depends(api.services)],
+    session: Annotated[Session, Depends(api.db)],
+) -> Principal:
+    return pages.current_principal(request, svc, session)
 
 
 Svc = Annotated[Services, Depends(api.services)]
@@ -99,19 +106,12 @@ def login(
     next: Annotated[str, Form(max_length=512)] = "/list",
 ) -> Response:
     try:
-        token = casework.sign_in(request, svc, session, username, password)
+        token = pages.sign_in(request, svc, session, username, password)
     except PageError as exc:
-        message = (
-            "账号或密码错误"
-            if exc.status == 401
-            else "尝试次数过多，请稍后再试"
-            if exc.status == 429
-            else exc.message
-        )
         return render(
             request,
             "login.html",
-            {"next": _safe_next(next), "error": message, "username": username},
+            {"next": _safe_next(next), "error": exc.message, "username": username.replace("\x00", "")},
             status=exc.status,
         )
     response = RedirectResponse(_safe_next(next), status_code=303)
@@ -135,7 +135,7 @@ def logout() -> RedirectResponse:
 
 
 # --- visit list
-def _list_context(page: casework.ListPage, who: Principal) -> dict:
+def _list_context(page: pages.ListPage, who: Principal) -> dict:
     return {
         "who": who,
         "page": page,
@@ -158,7 +158,7 @@ def visit_list(
     band: Annotated[str | None, Query(max_length=8)] = None,
     show_all: Annotated[bool, Query(alias="all")] = False,
 ) -> HTMLResponse:
-    page = casework.list_page(svc, session, user, _code(township), _code(village), band)
+    page = pages.list_page(svc, session, user, _code(township), _code(village), band)
     # weak signal: the first rows come fast; the rest are one tap away (exports always hold every row)
     shown = page.rows if show_all else page.rows[:FIRST_ROWS]
     return render(request, "list.html", {**_list_context(page, user), "rows": shown})
@@ -174,8 +174,8 @@ def visit_list_print(
     village: Code = None,
     band: Annotated[str | None, Query(max_length=8)] = None,
 ) -> HTMLResponse:
-    page = casework.list_page(svc, session, user, _code(township), _code(village), band)
-    casework.record_export(session, user, page, "print")
+    page = pages.list_page(svc, session, user, _code(township), _code(village), band)
+    pages.record_export(svc, session, user, page, "print")
     return render(request, "print.html", {**_list_context(page, user), "printed_at": dt.datetime.now()})
 
 
@@ -190,8 +190,8 @@ def visit_list_xlsx(
 ) -> Response:
     from serving.web.export import workbook
 
-    page = casework.list_page(svc, session, user, _code(township), _code(village), band)
-    casework.record_export(session, user, page, "xlsx")
+    page = pages.list_page(svc, session, user, _code(township), _code(village), band)
+    pages.record_export(svc, session, user, page, "xlsx")
     filename = f"走访清单_{page.data.scope.replace(':', '_')}_{page.data.as_of.isoformat()}.xlsx"
     return Response(
         workbook(page, user.sees_names),
@@ -216,17 +216,20 @@ def _concern_first(
     caseworker's own judgement comes first, so the score cannot anchor it."""
     cycle = casework.cycle_of(panel)
     concern = casework.prior_concern(session, user, panel.child_key, cycle)
-    if concern is None and casework.asks_concern(user) and panel.score is not None:
+    if concern is None and casework.may_decide(user) and panel.score is not None:
         context = {
             "who": user,
             "panel": panel,
             "row_id": row_id,
             "cycle": cycle,
-            "concern_zh": casework.CONCERN_ZH,
-            "areas": casework.area_names(svc),
+            "concern_zh": pages.CONCERN_ZH,
+            "areas": pages.area_names(svc),
         }
         return None, render(request, "concern.html", context)
     return concern, None
+
+
+RowParam = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 
 
 @router.get("/children/{child_key}", response_class=HTMLResponse)
@@ -236,11 +239,10 @@ def child_page(
     session: Db,
     user: Who,
     child_key: str,
-    row: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-    saved: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    row: RowParam = None,
+    saved: RowParam = None,
 ) -> HTMLResponse:
-    panel = casework.child_panel(svc, session, user, _child(child_key))
-    row_id = casework.list_row_for(session, child_key, row, panel)
+    panel, row_id = pages.child_panel(svc, session, user, _child(child_key), row)
     concern, ask = _concern_first(request, svc, session, user, panel, row_id)
     if ask is not None:
         return ask
@@ -249,10 +251,10 @@ def child_page(
         "panel": panel,
         "row_id": row_id,
         "concern": concern,
-        "concern_zh": casework.CONCERN_ZH,
-        "areas": casework.area_names(svc),
+        "concern_zh": pages.CONCERN_ZH,
+        "areas": pages.area_names(svc),
         "saved": saved,
-        "bars": views.reason_bars(panel.reasons),
+        "bars": views.reason_bars(panel.reasons, panel.protective_reasons),
         "legend": views.band_legend(casework.band_cutoffs(svc)),
         "freshness": views.freshness_rows(panel.data_freshness, panel.as_of),
         "timeline": views.visit_timeline(panel.recent_visits, panel.as_of),
@@ -260,7 +262,7 @@ def child_page(
         "attendance": views.attendance_bars(panel.attendance),
         "spark": views.score_sparkline(panel.score_history),
         "profile": views.profile_rows(panel.profile),
-        "can_decide": casework.asks_concern(user),
+        "can_decide": casework.may_decide(user),
     }
     return render(request, "child.html", context)
 
@@ -275,22 +277,23 @@ def concern(
     cycle: Annotated[dt.date, Form()],
     row: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
 ) -> RedirectResponse:
-    casework.record_concern(svc, session, user, _child(child_key), cycle, level)
+    pages.record_concern(svc, session, user, _child(child_key), cycle, level)
     return RedirectResponse(f"/children/{child_key}" + (f"?row={row}" if row else ""), status_code=303)
 
 
 def _decision_context(
     svc: Services, session: Session, user: Principal, child_key: str, row: int | None, corrects: int | None
 ) -> dict:
-    panel = casework.child_panel(svc, session, user, _child(child_key))
+    panel, row_id = pages.child_panel(svc, session, user, _child(child_key), row)
     return {
         "who": user,
         "panel": panel,
-        "row_id": casework.list_row_for(session, child_key, row, panel),
+        "row_id": row_id,
         "corrects": corrects,
         "actions": views.ACTIONS,
         "action_help": views.ACTION_HELP,
-        "areas": casework.area_names(svc),
+        "areas": pages.area_names(svc),
+        "can_decide": casework.may_decide(user),
         "error": None,
         "form": {},
     }
@@ -303,8 +306,8 @@ def decision_page(
     session: Db,
     user: Who,
     child_key: str,
-    row: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-    corrects: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    row: RowParam = None,
+    corrects: RowParam = None,
 ) -> HTMLResponse:
     context = _decision_context(svc, session, user, child_key, row, corrects)
     _, ask = _concern_first(request, svc, session, user, context["panel"], context["row_id"])
@@ -318,27 +321,32 @@ def decide(
     session: Db,
     user: Who,
     child_key: str,
-    list_row_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
-    action: Annotated[str, Form(max_length=32)],
-    reason: Annotated[str, Form(max_length=2000)] = "",
-    notes: Annotated[str, Form(max_length=2000)] = "",
+    list_row_id: Annotated[str, Form(max_length=64)] = "",
+    action: Annotated[str, Form(max_length=64)] = "",
+    reason: Annotated[str, Form(max_length=100_000)] = "",
+    notes: Annotated[str, Form(max_length=100_000)] = "",
     child_seen: Annotated[bool, Form()] = False,
     guardian_present: Annotated[bool, Form()] = False,
-    corrects_id: Annotated[int | None, Form(ge=1, le=2**31 - 1)] = None,
+    corrects_id: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    form = casework.DecisionForm(
+    """Fields arrive as typed and are checked by the API's own request model (pages.decision_body), so a bad
+    field shows the form again with a Chinese message rather than a bare error."""
+    form = pages.DecisionForm(
         _child(child_key), list_row_id, action, reason, child_seen, guardian_present, notes, corrects_id
     )
     try:
-        decision = casework.record_decision(svc, session, user, form)
+        decision = pages.record_decision(svc, session, user, form)
     except PageError as exc:
         if exc.status != 422:
             raise
-        context = _decision_context(svc, session, user, child_key, list_row_id, corrects_id)
-        context.update(error=exc.message, form=form.__dict__)
+        corrects = int(corrects_id) if corrects_id.strip().isdigit() and int(corrects_id) < 2**31 else None
+        context = _decision_context(svc, session, user, child_key, form.row_id(), corrects)
+        shown = {k: v.replace("\x00", "") if isinstance(v, str) else v for k, v in form.__dict__.items()}
+        context.update(error=exc.message, form=shown)
         return render(request, "decide.html", context, status=422)
     return RedirectResponse(
-        f"/children/{decision.child_key}?row={list_row_id}&saved={decision.id}#decisions", status_code=303
+        f"/children/{decision.child_key}?row={decision.list_row_id}&saved={decision.id}#decisions",
+        status_code=303,
     )
 
 
@@ -348,6 +356,18 @@ def install_handlers(app: FastAPI) -> None:
     async def not_signed_in(request: Request, _exc: NotSignedIn) -> RedirectResponse:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_input(request: Request, exc: RequestValidationError) -> Response:
+        # The API answers its usual JSON 422; a page answers a Chinese page naming the field.
+        if request.url.path.startswith("/api/"):
+            return await request_validation_exception_handler(request, exc)
+        return render(
+            request,
+            "error.html",
+            {"title": "无法处理", "message": views.validation_zh(list(exc.errors())), "status": 422},
+            status=422,
+        )
 
     @app.exception_handler(PageError)
     async def page_error(request: Request, exc: PageError) -> HTMLResponse:

@@ -80,9 +80,11 @@ class Bar:
     contribution: float
 
 
-def reason_bars(reasons: list[schemas.Reason]) -> list[Bar]:
-    """Reasons as bars: red when the indicator raises the score, green when it lowers it."""
-    widest = max((abs(r.contribution) for r in reasons), default=0.0) or 1.0
+def reason_bars(reasons: list[schemas.Reason], protective: list[schemas.Reason] | None = None) -> list[Bar]:
+    """The risk-raising reasons (red) then the protective ones (green), on one scale: a bar's length is the
+    size of its contribution relative to the largest."""
+    everything = [*reasons, *(protective or [])]
+    widest = max((abs(r.contribution) for r in everything), default=0.0) or 1.0
     return [
         Bar(
             r.text_zh,
@@ -91,7 +93,8 @@ def reason_bars(reasons: list[schemas.Reason]) -> list[Bar]:
             round(100 * abs(r.contribution) / widest, 1),
             r.contribution,
         )
-        for r in reasons
+        for r in everything
+        if r.contribution != 0
     ]
 
 
@@ -158,46 +161,41 @@ class TimelinePoint:
     concern: bool
 
 
-def visit_timeline(visits: list[dict[str, Any]], as_of: dt.date, days: int = 365) -> list[TimelinePoint]:
+def visit_timeline(visits: list[schemas.VisitRecord], as_of: dt.date, days: int = 365) -> list[TimelinePoint]:
     """Visits on a 0–100 axis over the last `days` days (for the small SVG chart)."""
     out = []
     for v in visits:
-        day = _date(v.get("visit_date"))
+        day = v.visit_date
         if day is None or not (0 <= (as_of - day).days <= days):
             continue
-        concern = bool(v.get("hazards") or v.get("signs_of_injury") or v.get("signs_of_neglect"))
+        concern = bool(v.hazards or v.signs_of_injury or v.signs_of_neglect)
         out.append(TimelinePoint(round(100 * (1 - (as_of - day).days / days), 1), short_date(day), concern))
     return out
 
 
-def visit_rows(visits: list[dict[str, Any]]) -> list[dict[str, str]]:
+def visit_rows(visits: list[schemas.VisitRecord]) -> list[dict[str, str]]:
     out = []
     for v in visits:
-        seen = v.get("child_seen")
+        seen = v.child_seen
         out.append(
             {
-                "date": short_date(v.get("visit_date")),
-                "who": WORKER_ROLE.get(v.get("worker_role") or "", v.get("worker_role") or ""),
+                "date": short_date(v.visit_date),
+                "who": WORKER_ROLE.get(v.worker_role or "", v.worker_role or ""),
                 "how": " ".join(
-                    x
-                    for x in (
-                        VISIT_TYPE.get(v.get("visit_type") or "", ""),
-                        VISIT_MODE.get(v.get("mode") or "", ""),
-                    )
-                    if x
+                    x for x in (VISIT_TYPE.get(v.visit_type or "", ""), VISIT_MODE.get(v.mode or "", "")) if x
                 ),
                 "seen": "见到儿童" if seen else ("未见到儿童" if seen is False else ""),
-                "mood": MOOD.get(v.get("child_mood") or "", ""),
+                "mood": MOOD.get(v.child_mood or "", ""),
                 "concern": "、".join(
                     x
                     for x, flag in (
-                        ("安全隐患", v.get("hazards")),
-                        ("伤痕", v.get("signs_of_injury")),
-                        ("疏于照料", v.get("signs_of_neglect")),
+                        ("安全隐患", v.hazards),
+                        ("伤痕", v.signs_of_injury),
+                        ("疏于照料", v.signs_of_neglect),
                     )
                     if flag
                 ),
-                "next_due": short_date(v.get("next_visit_due")) if v.get("next_visit_due") else "",
+                "next_due": short_date(v.next_visit_due) if v.next_visit_due else "",
             }
         )
     return out
@@ -211,11 +209,11 @@ class Segment:
     width: float
 
 
-def attendance_bars(attendance: dict[str, Any]) -> dict[str, list[Segment]]:
+def attendance_bars(attendance: schemas.AttendanceSummary) -> dict[str, list[Segment]]:
     """School days of the last 30 and 90 days by status, as stacked-bar segments."""
     out: dict[str, list[Segment]] = {}
-    for window in ("days_30", "days_90"):
-        counts = {k: int(v) for k, v in (attendance.get(window) or {}).items() if v}
+    for window, days in (("days_30", attendance.days_30), ("days_90", attendance.days_90)):
+        counts = {k: int(v) for k, v in days.items() if v}
         total = sum(counts.values()) or 1
         order = [s for s in ATTENDANCE_STATUS if s in counts] + [
             s for s in counts if s not in ATTENDANCE_STATUS
@@ -235,18 +233,75 @@ def score_sparkline(history: list[schemas.ScorePoint]) -> str:
     return " ".join(f"{100 * i / n:.1f},{30 - 30 * p.percentile / 100:.1f}" for i, p in enumerate(history))
 
 
-def profile_rows(profile: dict[str, Any] | None) -> list[tuple[str, str]]:
-    if not profile:
+def profile_rows(profile: schemas.Profile | None) -> list[tuple[str, str]]:
+    if profile is None:
         return []
     rows = []
-    if profile.get("age_years") is not None:
-        rows.append(("年龄", f"{profile['age_years']} 岁"))
-    if profile.get("lbc_type"):
-        rows.append(("类别", LBC_TYPE.get(profile["lbc_type"], profile["lbc_type"])))
-    if profile.get("guardianship_type"):
-        rows.append(
-            ("监护方式", GUARDIANSHIP_TYPE.get(profile["guardianship_type"], profile["guardianship_type"]))
-        )
-    if profile.get("snapshot_date"):
-        rows.append(("档案日期", short_date(profile["snapshot_date"])))
+    if profile.age_years is not None:
+        rows.append(("年龄", f"{profile.age_years} 岁"))
+    if profile.lbc_type:
+        rows.append(("类别", LBC_TYPE.get(profile.lbc_type, profile.lbc_type)))
+    if profile.guardianship_type:
+        rows.append(("监护方式", GUARDIANSHIP_TYPE.get(profile.guardianship_type, profile.guardianship_type)))
+    if profile.snapshot_date:
+        rows.append(("档案日期", short_date(profile.snapshot_date)))
     return rows
+
+
+# Form and query fields as the pages name them, for validation messages.
+FIELD_ZH = {
+    "list_row_id": "名单行",
+    "action": "决定",
+    "reason": "原因",
+    "findings": "走访发现",
+    "notes": "情况记录",
+    "concerns": "发现的问题",
+    "child_seen": "见到儿童",
+    "guardian_present": "监护人在场",
+    "corrects_id": "更正的决定",
+    "level": "担忧程度",
+    "cycle": "周期",
+    "row": "名单行",
+    "saved": "决定编号",
+    "corrects": "更正的决定",
+    "username": "账号",
+    "password": "密码",
+    "next": "跳转地址",
+    "township": "乡镇",
+    "village": "村",
+    "band": "等级",
+    "all": "显示全部",
+}
+
+
+def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+    names = [str(x) for x in loc if isinstance(x, str) and x not in ("body", "query", "path", "form")]
+    return FIELD_ZH.get(names[-1], names[-1]) if names else "输入"
+
+
+def validation_zh(errors: list[Any]) -> str:
+    """Pydantic / FastAPI validation errors as one Chinese sentence a caseworker can act on."""
+    out = []
+    for e in errors:
+        field, kind, ctx = _field(e.get("loc", ())), str(e.get("type", "")), e.get("ctx") or {}
+        if kind == "missing":
+            text = f"请填写{field}"
+        elif kind == "string_too_long" and "max_length" in ctx:
+            text = f"{field}最多 {ctx['max_length']} 字"
+        elif kind == "too_long" and "max_length" in ctx:
+            text = f"{field}最多 {ctx['max_length']} {'项' if ctx.get('field_type') == 'List' else '字'}"
+        elif kind == "value_error" and "NUL" in str(e.get("msg", "")):
+            text = f"{field}含有无法保存的控制字符（\\x00），请删除后重试"
+        elif kind in ("enum", "literal_error"):
+            text = f"请从选项中选择{field}"
+        elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+            text = f"{field}超出范围"
+        elif kind.endswith("_parsing") or kind.endswith("_type") or kind == "string_pattern_mismatch":
+            text = f"{field}格式不正确"
+        elif kind == "extra_forbidden":
+            text = f"不认识的字段：{field}"
+        else:
+            text = f"{field}填写有误"
+        if text not in out:
+            out.append(text)
+    return "；".join(out) or "输入有误，请检查后重试"

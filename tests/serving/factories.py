@@ -22,6 +22,10 @@ VILLAGE_A2 = "360321101202"
 VILLAGE_B1 = "360321102201"
 AS_OF = dt.date(2024, 5, 1)
 PASSWORD = "correct-horse-battery"
+TEST_EXPERIMENT = "serving-tests"
+# The first child of VILLAGE_B1 looks after themself (registry guardianship type): the real features engine
+# flags it `living_alone_or_unsupervised`, so lists built from real features have a rule-flagged child.
+ALONE_IN_B1 = 0
 
 
 @dataclass(frozen=True)
@@ -69,8 +73,9 @@ def build_county(folder: Path, villages: dict[str, int], secret: str = SECRET) -
     children: list[Child] = []
     i = 0
     for village, n in villages.items():
-        for _ in range(n):
+        for j in range(n):
             i += 1
+            alone = village == VILLAGE_B1 and j == ALONE_IN_B1
             cid = "C001" if i == 1 else f"C{i:03d}"  # C001 is the child the shared base rows point at
             name, gname, phone = child_name(i), f"祖父{child_name(i)}", f"139{i:08d}"
             id_number = f"3603212012{i:06d}{i % 10}{'X' if i % 2 else '1'}"[:18]
@@ -83,6 +88,7 @@ def build_county(folder: Path, villages: dict[str, int], secret: str = SECRET) -
                     residence_village_code=village,
                     birth_date=f"{2009 + i % 7}-0{1 + i % 9}-15",
                     entrusted_guardian_id=f"P{i:03d}",
+                    **({"guardianship_type": "self_or_siblings"} if alone else {}),
                 )
             )
             household.append(
@@ -213,7 +219,17 @@ def register_champion(
     artifacts[pyfunc.CARD] = str(folder / pyfunc.CARD)
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.set_registry_uri(tracking_uri)
-    with mlflow.start_run():
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    # Never MLflow's default experiment: its artifacts would land in ./mlruns/0 of the working directory.
+    found = client.get_experiment_by_name(TEST_EXPERIMENT)
+    experiment = (
+        found.experiment_id
+        if found is not None
+        else client.create_experiment(
+            TEST_EXPERIMENT, artifact_location=(tmp / "artifacts").resolve().as_uri()
+        )
+    )
+    with mlflow.start_run(experiment_id=experiment):
         info = mlflow.pyfunc.log_model(
             name="model",
             python_model=pyfunc.__file__,
@@ -221,7 +237,6 @@ def register_champion(
             registered_model_name=name,
             pip_requirements=["mlflow"],
         )
-    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
     version = str(info.registered_model_version)
     client.set_registered_model_alias(name, alias, version)
     return version

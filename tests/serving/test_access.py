@@ -102,3 +102,38 @@ def test_a_request_without_a_valid_token_is_refused(client) -> None:
     assert client.get("/api/v1/visit-list").status_code == 401
     bad = {"Authorization": "Bearer not.a.token"}
     assert client.get("/api/v1/visit-list", headers=bad).status_code == 401
+
+
+@pytest.mark.parametrize("account", ["county_staff", "analyst", "root"])
+def test_without_village_or_township_county_data_team_and_admin_get_the_whole_county(
+    client, accounts, county, audit_rows, account
+) -> None:
+    r = client.get("/api/v1/visit-list", params={"as_of": "2024-05-01"}, headers=accounts[account].headers)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["scope"] == f"county:{f.COUNTY}" and body["total"] == len(county.children)
+    assert {row["village_code"] for row in body["rows"]} == {f.VILLAGE_A1, f.VILLAGE_A2, f.VILLAGE_B1}
+    assert [row["rank"] for row in body["rows"]] == list(range(1, len(county.children) + 1))
+    assert audit_rows()[-1]["scope"] == f"county:{f.COUNTY}"
+    limited = client.get(
+        "/api/v1/visit-list", params={"as_of": "2024-05-01", "limit": 3}, headers=accounts[account].headers
+    ).json()
+    assert limited["list_id"] == body["list_id"] and limited["rows"] == body["rows"][:3]
+
+
+def test_county_staff_of_another_county_get_their_own_county_which_holds_none_of_these_children(
+    client, accounts
+) -> None:
+    r = client.get(
+        "/api/v1/visit-list", params={"as_of": "2024-05-01"}, headers=accounts["other_county"].headers
+    )
+    assert r.status_code == 200 and r.json()["scope"] == "county:360322000000"
+    assert r.json()["rows"] == [] and r.json()["total"] == 0
+
+
+@pytest.mark.parametrize(("account", "scope"), [("director_a1", "village"), ("supervisor_a", "township")])
+def test_directors_and_supervisors_whole_area_is_their_village_or_township(
+    client, accounts, account, scope
+) -> None:
+    r = client.get("/api/v1/visit-list", params={"as_of": "2024-05-01"}, headers=accounts[account].headers)
+    assert r.status_code == 200 and r.json()["scope"].startswith(f"{scope}:")

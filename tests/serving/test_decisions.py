@@ -4,6 +4,7 @@ a correction is a new decision pointing at the one it corrects."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -122,19 +123,56 @@ def test_only_caseworkers_of_the_childs_area_record_decisions(client, accounts, 
     assert r.status_code == status, r.text
 
 
-def test_the_data_team_reads_decisions_without_free_text(client, accounts) -> None:
+@pytest.mark.parametrize("account", ["analyst", "root"])
+def test_the_data_team_and_admins_read_decisions_without_any_free_text(client, accounts, account) -> None:
     row = _list(client, accounts, dt.date(2023, 9, 1))[0]
+    free_text = ("祖父赵某酗酒", "赵某说孩子很好", "邻居王某反映")
     _decide(
         client,
         accounts,
         list_row_id=row["list_row_id"],
         action="visited",
-        findings={"child_seen": True, "notes": "祖父赵某说孩子很好"},
+        reason=free_text[2],
+        findings={"child_seen": True, "concerns": [free_text[0]], "notes": free_text[1]},
     )
     seen = client.get(
-        f"/api/v1/children/{row['child_key']}/decisions", headers=accounts["analyst"].headers
+        f"/api/v1/children/{row['child_key']}/decisions", headers=accounts[account].headers
     ).json()
-    assert seen[-1]["findings"]["notes"] is None and seen[-1]["findings"]["child_seen"] is True
+    panel = client.get(f"/api/v1/children/{row['child_key']}", headers=accounts[account].headers).json()
+    for text in (json.dumps(seen, ensure_ascii=False), json.dumps(panel, ensure_ascii=False)):
+        assert not [t for t in free_text if t in text]
+    last = seen[-1]
+    assert last["findings"]["child_seen"] is True and last["free_text_hidden"] is True
+    assert (
+        last["reason"] is None and last["findings"]["notes"] is None and last["findings"]["concerns"] is None
+    )
+    # the caseworkers themselves read all of it
+    theirs = client.get(
+        f"/api/v1/children/{row['child_key']}/decisions", headers=accounts["director_a1"].headers
+    ).json()[-1]
+    assert theirs["reason"] == free_text[2] and theirs["findings"]["concerns"] == [free_text[0]]
+    assert theirs["findings"]["notes"] == free_text[1] and theirs["free_text_hidden"] is False
+
+
+def test_a_refused_decision_is_audited_with_the_child_of_the_list_row_tried(
+    client, accounts, audit_rows
+) -> None:
+    row = _list(client, accounts, dt.date(2023, 7, 1))[0]
+    for account in ("director_b1", "analyst", "root"):
+        r = _decide(client, accounts, account, list_row_id=row["list_row_id"], action="visited")
+        assert r.status_code == 403, r.text
+    assert _decide(client, accounts, "director_b1", list_row_id=999_998, action="visited").status_code == 404
+    tried = [
+        (r["username"], r["child_key"], r["outcome"])
+        for r in audit_rows()
+        if r["action"] == "record_decision"
+    ]
+    assert tried == [
+        ("director_b1", row["child_key"], "denied"),
+        ("analyst", row["child_key"], "denied"),
+        ("root", row["child_key"], "denied"),
+        ("director_b1", None, "not_found"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -147,6 +185,8 @@ def test_the_data_team_reads_decisions_without_free_text(client, accounts) -> No
         {"action": "visited"},
         {"list_row_id": 1, "action": "visited", "reason": "nul\x00byte"},
         {"list_row_id": 1, "action": "visited", "findings": {"notes": "nul\x00byte"}},
+        {"list_row_id": 1, "action": "visited", "findings": {"concerns": ["nul\x00byte"]}},
+        {"list_row_id": 1, "action": "visited", "findings": {"concerns": ["x" * 201]}},
     ],
 )
 def test_malformed_decisions_get_422(client, accounts, body) -> None:

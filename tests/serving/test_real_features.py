@@ -42,8 +42,9 @@ def test_the_cohort_is_scored_from_the_real_feature_matrix_and_cached(app, clien
             who,
         )
         rows = list_rows(session, the_list)
-    assert [r.child_key for r in rows] and {r.child_key for r in rows} <= {
-        c.key for c in county.in_village(f.VILLAGE_B1)
-    }
-    flagged = [r.rank for r in rows if r.rule_flags]
-    assert flagged == list(range(1, len(flagged) + 1))  # any flagged child sits above every unflagged one
+    assert {r.child_key for r in rows} == {c.key for c in county.in_village(f.VILLAGE_B1)}
+    # the factory's child living alone is flagged by the real rules and tops the list, whatever its score
+    alone = county.in_village(f.VILLAGE_B1)[f.ALONE_IN_B1].key
+    assert [(r.rank, r.child_key, r.rule_flags) for r in rows if r.rule_flags] == [
+        (1, alone, "living_alone_or_unsupervised")
+    ]

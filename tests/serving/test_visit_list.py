@@ -122,7 +122,8 @@ def test_the_data_team_gets_keys_and_scores_but_never_names(client, accounts, co
         {"as_of": "9999-01-01", "township": f.TOWNSHIP_A},
         {"limit": "0", "township": f.TOWNSHIP_A},
         {"limit": "many", "township": f.TOWNSHIP_A},
-        {},  # county staff must say which area
+        {"township": "36032110\x00000"},
+        {"village": "\x00"},
     ],
 )
 def test_malformed_or_out_of_range_list_requests_get_a_clear_422(client, accounts, params) -> None:

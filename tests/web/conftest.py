@@ -40,6 +40,7 @@ class WebWorld:
     accounts: dict[str, Any]  # role → shouhu.demo.Account
     app: Any
     url: str
+    flagged: str  # child key of the director's village child arranged to be rule-flagged (living alone)
 
 
 def _free_port() -> int:
@@ -77,6 +78,38 @@ def web_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         get_settings.cache_clear()
 
 
+def _arrange_a_child_living_alone(settings: Any, world: Any) -> str:
+    """A mandatory-report situation in the demo director's village, so the pages always have a rule-flagged
+    child to show: one more registry snapshot (through the real ingest) says a child of the village looks
+    after themself. The real rules flag it (`living_alone_or_unsupervised`); it tops the director's list."""
+    import pandas as pd
+
+    from data_contracts.ingest import ingest_folder
+    from data_contracts.pseudonym import child_key
+
+    registry = pd.read_csv(
+        world.sim_dir / "feeds" / "children_registry.csv", dtype=str, keep_default_na=False
+    )
+    latest = registry["snapshot_date"].max()
+    here = registry[
+        (registry["residence_village_code"] == world.village)
+        & (registry["snapshot_date"] == latest)
+        & (registry["status"] == "active")
+    ]
+    row = here.sort_values("child_id").iloc[0].copy()
+    day = pd.Timestamp(latest) + pd.Timedelta(days=1)
+    row["snapshot_date"] = day.isoformat(sep=" ")
+    row["recorded_at"] = (day + pd.Timedelta(hours=12)).isoformat(sep=" ")
+    row["guardianship_type"] = "self_or_siblings"
+    folder = settings.data_dir / "arranged"
+    folder.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame([row]).to_csv(folder / "children_registry_arranged.csv", index=False)
+    secret = settings.pseudonym_secret.get_secret_value()
+    report = ingest_folder(folder, settings.warehouse, secret, progress=False)
+    assert (report.total.loaded, report.total.quarantined) == (1, 0), report.total
+    return child_key(row["child_id"], secret)
+
+
 @pytest.fixture(scope="session")
 def web_world(web_settings: Any) -> Iterator[WebWorld]:
     import uvicorn
@@ -96,6 +129,7 @@ def web_world(web_settings: Any) -> Iterator[WebWorld]:
     world = demo.build_world(
         web_settings, county, train_from="2023-04-01", train_config=small, progress=False
     )
+    flagged = _arrange_a_child_living_alone(web_settings, world)
     accounts = {a.role: a for a in demo.create_accounts(web_settings, world)}
     app = create_app(web_settings)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning"))
@@ -106,7 +140,7 @@ def web_world(web_settings: Any) -> Iterator[WebWorld]:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
     port = server.servers[0].sockets[0].getsockname()[1]
-    yield WebWorld(web_settings, county, world, accounts, app, f"http://127.0.0.1:{port}")
+    yield WebWorld(web_settings, county, world, accounts, app, f"http://127.0.0.1:{port}", flagged)
     server.should_exit = True
     thread.join(timeout=10)
 

@@ -33,3 +33,115 @@ def test_demo_refuses_a_warehouse_it_did_not_make(tmp_path):
     with pytest.raises(ValueError, match="not made by `shouhu demo`"):
         demo.build_world(settings, demo.default_county(60), progress=False)
     assert warehouse.read_bytes() == b"someone's data"
+
+
+def _gate(name: str, passed: bool, detail: str):
+    from training.registry import Gate
+
+    return Gate(name, passed, detail)
+
+
+def test_a_refused_promotion_names_each_failed_gate_and_what_to_do():
+    from shouhu import demo
+    from training.registry import Promotion
+
+    refused = Promotion(
+        "1",
+        None,
+        False,
+        [
+            _gate("quality", True, "no champion yet"),
+            _gate("fairness", False, "sex disparity ratio 0.70 outside 0.8–1.25"),
+            _gate("calibration", False, "expected calibration error 0.0900 (bound 0.05)"),
+        ],
+    )
+    advice = demo.promotion_advice(refused)
+    assert "gate fairness failed: sex disparity ratio 0.70" in advice
+    assert "--accept-disparity ATTRIBUTE=REASON" in advice
+    assert "gate calibration failed: expected calibration error 0.0900" in advice
+    assert "--children 1500" in advice
+    assert "quality" not in advice  # a gate that passed is not named
+
+
+def test_shouhu_demo_prints_a_refused_promotion_and_exits_without_a_traceback(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from shouhu import demo
+    from shouhu.cli import app
+    from shouhu.settings import get_settings
+    from training.registry import Promotion
+
+    refused = Promotion("1", None, False, [_gate("fairness", False, "township disparity ratio [0.5]")])
+
+    def refuse(*_args, **_kwargs):  # the world-building up to the gates, as it ends when a gate fails
+        raise demo.PromotionRefused(demo.promotion_advice(refused))
+
+    monkeypatch.setattr(demo, "build_world", refuse)
+    monkeypatch.setenv("SHOUHU_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["demo", "--no-serve"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert "gate fairness failed: township disparity ratio [0.5]" in result.output
+    assert "--accept-disparity" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.slow
+def test_the_demo_on_its_own_defaults_builds_a_champion_working_accounts_and_a_visit_list(tmp_path, capsys):
+    """`shouhu demo` with no options (600 children, 27 months, the default training) in a temp folder, up to
+    the server: there is a champion, each demo account signs in with its printed password and role, and the
+    director's visit list can be built from it."""
+    import time
+
+    import mlflow
+
+    from serving import casework
+    from serving.services import Services
+    from serving.users import authenticate
+    from shouhu import demo
+    from shouhu.settings import Settings
+    from training import registry
+
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        warehouse=tmp_path / "data" / "warehouse.duckdb",
+        database_url=f"sqlite:///{tmp_path / 'data' / 'shouhu.db'}",
+        mlflow_tracking_uri=f"sqlite:///{tmp_path / 'mlruns' / 'mlflow.db'}",
+        mlflow_artifact_root=tmp_path / "mlruns",
+    )
+    uris = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
+    try:
+        began = time.perf_counter()
+        world = demo.build_world(settings, demo.default_county(), progress=False)
+        built = time.perf_counter() - began
+        accounts = demo.create_accounts(settings, world)
+        assert (
+            registry.champion_version(settings.mlflow_tracking_uri, settings.model_name)
+            == world.model_version
+        )
+        assert world.children >= 600 and world.reused == []
+
+        services = Services(settings)
+        services.start()
+        try:
+            with services.session() as session:
+                signed_in = {a.role: authenticate(session, a.username, a.password) for a in accounts}
+                assert {role: p.role.value for role, p in signed_in.items() if p} == {
+                    a.role: a.role for a in accounts
+                }
+                listed = casework.visit_list(services, session, signed_in["children_director"])
+        finally:
+            services.stop()
+    finally:
+        mlflow.set_tracking_uri(uris[0])
+        mlflow.set_registry_uri(uris[1])
+    assert (
+        listed.scope == f"village:{world.village}"
+        and listed.rows
+        and listed.model_version == world.model_version
+    )
+    assert [r.rank for r in listed.rows] == list(range(1, len(listed.rows) + 1))
+    with capsys.disabled():
+        print(f"\n[demo defaults] world built in {built:.1f} s ({world.children} children)")

@@ -35,6 +35,7 @@ def test_children_director_opens_the_top_child_sees_why_and_records_a_decision(
     assert rows and {r["village"] for r in rows} == {web_world.world.village}
     page.screenshot(path=str(SCREENSHOTS / "visit_list_phone.png"))
     top = rows[0]
+    assert top["flagged"]  # the village has a child living alone (conftest): flagged children come first
     page.locator(ROWS).first.locator("a.rowlink").click()
 
     # not yet assessed this cycle: the caseworker's own concern first, the score stays hidden
@@ -52,8 +53,7 @@ def test_children_director_opens_the_top_child_sees_why_and_records_a_decision(
     freshness = page.locator("#freshness tbody tr")
     expect(freshness.filter(has_text="走访记录")).to_have_count(1)
     expect(freshness.filter(has_text="学校出勤")).to_have_count(1)
-    if top["flagged"]:
-        expect(page.locator("#rules")).to_contain_text("与评分无关")
+    expect(page.locator("#rules")).to_contain_text("与评分无关")
     page.screenshot(path=str(SCREENSHOTS / "child_panel.png"), full_page=True)
 
     page.get_by_role("link", name="记录决定").click()
@@ -104,10 +104,10 @@ def test_visit_list_puts_rule_flagged_children_first_and_shows_what_the_api_rank
     expect(first).to_contain_text(f"{expected['percentile']:.0f}")
     for reason in expected["reasons"][:3]:
         expect(first.locator("ol.reasons")).to_contain_text(reason["text_zh"])
-    if expected["rule_flags"]:
-        expect(first.locator(".rule")).to_contain_text(expected["rule_flags"][0]["label_zh"])
-    if expected["days_since_last_visit"] is not None:
-        expect(first.locator(".meta")).to_contain_text(f"距上次走访 {expected['days_since_last_visit']} 天")
+    assert expected["rule_flags"] and any(r["child_key"] == web_world.flagged for r in api["rows"])
+    expect(first.locator(".rule")).to_contain_text(expected["rule_flags"][0]["label_zh"])
+    days = expected["days_since_last_visit"]
+    expect(first.locator(".meta")).to_contain_text("无走访记录" if days is None else f"距上次走访 {days} 天")
 
     page.select_option("select[name=band]", "green")
     page.wait_for_url("**band=green**")
@@ -120,10 +120,11 @@ def test_supervisor_sees_every_village_of_the_township_and_can_filter_one(sessio
     township = web_world.world.township
     county_view = sessions.api_list("county", township=township)
     first = _dom_rows(page)
-    if len(county_view["rows"]) > len(first):  # a long list shows its top rows first, the rest one tap away
-        assert [r["child"] for r in first] == [r["child_key"] for r in county_view["rows"][: len(first)]]
-        page.get_by_role("link", name="显示全部").click()
-        page.wait_for_url("**all=1**")
+    # a township's list is longer than a page: its top rows come first, the rest one tap away
+    assert len(county_view["rows"]) > len(first)
+    assert [r["child"] for r in first] == [r["child_key"] for r in county_view["rows"][: len(first)]]
+    page.get_by_role("link", name="显示全部").click()
+    page.wait_for_url("**all=1**")
     rows = _dom_rows(page)
     assert {r["child"] for r in rows} == {r["child_key"] for r in county_view["rows"]}
     assert len({r["village"] for r in rows}) >= 2
@@ -223,3 +224,48 @@ def test_login_page_refuses_a_wrong_password_and_pages_send_strangers_to_it(web_
         wrong = client.post("/login", data={"username": "zhuren", "password": "not-the-password"})
         assert wrong.status_code == 401 and "账号或密码错误" in wrong.text and NOTE in wrong.text
         assert "shouhu_session" not in client.cookies
+
+
+def test_county_staff_open_the_whole_county_and_can_narrow_it_to_a_township(sessions, web_world):
+    county = sessions.api_list("county")
+    assert county["scope"] == f"county:{web_world.world.county}"
+    townships = {r["village_code"][:9] for r in county["rows"]}
+    assert len(townships) == 2  # the whole county, not the first township
+    with sessions.client("county") as client:
+        whole = client.get("/list", params={"all": 1})
+        assert whole.status_code == 200 and '<option value="" selected>全县</option>' in whole.text
+        shown = [r for r in county["rows"] if f'data-child="{r["child_key"]}"' in whole.text]
+        assert len(shown) == min(county["total"], 500) and county["total"] <= 500
+        one = client.get("/list", params={"township": web_world.world.township, "all": 1})
+        assert one.status_code == 200
+        inside = sessions.api_list("county", township=web_world.world.township)["rows"]
+        assert all(f'data-child="{r["child_key"]}"' in one.text for r in inside)
+        outside = [r for r in county["rows"] if r["village_code"][:9] != web_world.world.township[:9]]
+        assert outside and not [r for r in outside if f'data-child="{r["child_key"]}"' in one.text]
+
+
+def test_the_child_page_draws_raising_reasons_red_and_protective_ones_green(sessions, web_world):
+    import httpx
+
+    token = sessions.token("data_team")  # reads without the concern question, so the panel shows at once
+    panels = []
+    for row in sessions.api_list("county", township=web_world.world.township)["rows"][:40]:
+        r = httpx.get(
+            f"{web_world.url}/api/v1/children/{row['child_key']}",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=60,
+        )
+        panels.append(r.json())
+    both = [p for p in panels if p["reasons"] and p["protective_reasons"]]
+    assert both, "the real model gives some children both kinds of reason"
+    panel = both[0]
+    with sessions.client("data_team") as client:
+        page = client.get(f"/children/{panel['child_key']}").text
+    section = page[page.index('id="reasons"') : page.index("</section>", page.index('id="reasons"'))]
+    assert section.count('<li class="up"') == len(panel["reasons"])
+    assert section.count('<li class="down"') == len(panel["protective_reasons"])
+    for reason in panel["reasons"] + panel["protective_reasons"]:
+        assert reason["text_zh"] in section
+    assert section.index(panel["reasons"][0]["text_zh"]) < section.index(
+        panel["protective_reasons"][0]["text_zh"]
+    )
