@@ -46,6 +46,24 @@ def _session():
     return make_sessionmaker(engine)()
 
 
+def unknown_area(code: str) -> str | None:
+    """Why `code` cannot be an account's area, or None. A mistyped code would give an account that sees an
+    empty list forever, so it is checked against the warehouse's admin units once they are loaded."""
+    from serving.warehouse import Warehouse, WarehouseUnavailable
+    from shouhu.settings import get_settings
+
+    warehouse = Warehouse(get_settings().warehouse)
+    try:
+        names = warehouse.area_names()
+    except WarehouseUnavailable:
+        return None  # accounts may be set up before the first ingest
+    finally:
+        warehouse.close()
+    if not names or code in names:
+        return None
+    return f"area {code} is not an admin unit of the warehouse (`admin_units`); check the 12-digit code"
+
+
 @users_app.command("add")
 def users_add(
     username: Annotated[str, typer.Option(help="Login name.")],
@@ -64,6 +82,11 @@ def users_add(
         typer.echo("give --password-stdin and pipe the password in", err=True)
         raise typer.Exit(2)
     password = sys.stdin.readline().rstrip("\r\n")
+    area = village or township or county
+    problem = unknown_area(area) if area else None
+    if problem:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2)
     with _session() as session:
         try:
             user = add_user(

@@ -67,6 +67,7 @@ def test_users_add_reads_the_password_from_stdin_and_the_user_can_sign_in(
     from serving.cli import users_app
 
     monkeypatch.setenv("SHOUHU_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("SHOUHU_WAREHOUSE", str(settings.warehouse))
     from shouhu.settings import get_settings
 
     get_settings.cache_clear()
@@ -92,6 +93,13 @@ def test_users_add_reads_the_password_from_stdin_and_the_user_can_sign_in(
             input="a-long-password\n",
         )
         assert bad.exit_code == 2 and "--township" in bad.output
+        typo = runner.invoke(
+            users_app,
+            ["add", "--username", "typo", "--role", "children_director", "--village", "360321109999"]
+            + ["--password-stdin"],
+            input="a-long-password\n",
+        )
+        assert typo.exit_code == 2 and "360321109999 is not an admin unit" in typo.output
         listed = runner.invoke(users_app, ["list"])
         assert "newdirector" in listed.output
     finally:
