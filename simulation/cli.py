@@ -10,9 +10,9 @@ import typer
 
 
 def simulate(
-    out: Annotated[Path, typer.Option(help="Output folder: feeds/, truth/, simulation.json.")] = Path(
-        "data/sim"
-    ),
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder for feeds/ and truth/ [default: DATA_DIR/sim].")
+    ] = None,
     townships: Annotated[int, typer.Option(min=1, help="Townships in the county.")] = 2,
     villages: Annotated[int, typer.Option(min=1, help="Villages per township.")] = 4,
     children: Annotated[int, typer.Option(min=10, help="Registered children on the start date.")] = 1500,
@@ -44,6 +44,10 @@ def simulate(
         )
     except ValidationError as exc:
         raise typer.BadParameter(str(exc.errors()[0]["msg"])) from None
+    if out is None:
+        from shouhu.settings import get_settings
+
+        out = get_settings().data_dir / "sim"
     summary = run(config, out, progress=not quiet)
     typer.echo(
         f"wrote {out}: {summary.children_total} children, {sum(summary.rows.values()):,} feed rows, "

@@ -66,3 +66,18 @@ def test_settings_are_read_from_shouhu_environment_variables(
     settings = Settings()
     assert settings.warehouse == tmp_path / "w.duckdb"
     assert settings.visits_per_township == 12
+
+
+def test_local_files_follow_the_data_dir_unless_set_on_their_own(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from shouhu.settings import Settings
+
+    for name in ("SHOUHU_WAREHOUSE", "SHOUHU_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SHOUHU_DATA_DIR", str(tmp_path / "county"))
+    moved = Settings()
+    assert moved.warehouse == tmp_path / "county" / "warehouse.duckdb"
+    assert moved.database_url == f"sqlite:///{tmp_path / 'county' / 'shouhu.db'}"
+    monkeypatch.setenv("SHOUHU_WAREHOUSE", str(tmp_path / "elsewhere.duckdb"))
+    assert Settings().warehouse == tmp_path / "elsewhere.duckdb"

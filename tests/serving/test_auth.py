@@ -13,6 +13,8 @@ from tests.serving import factories as f
 
 pytestmark = pytest.mark.db
 
+TYPO_VILLAGE = ("--village", "360321109999")  # 12 digits, but no village of the county
+
 
 def test_passwords_are_stored_as_argon2_hashes(app, accounts) -> None:
     from serving.tables import User
@@ -95,8 +97,7 @@ def test_users_add_reads_the_password_from_stdin_and_the_user_can_sign_in(
         assert bad.exit_code == 2 and "--township" in bad.output
         typo = runner.invoke(
             users_app,
-            ["add", "--username", "typo", "--role", "children_director", "--village", "360321109999"]
-            + ["--password-stdin"],
+            ["add", "--username", "typo", "--role", "children_director", "--password-stdin", *TYPO_VILLAGE],
             input="a-long-password\n",
         )
         assert typo.exit_code == 2 and "360321109999 is not an admin unit" in typo.output
