@@ -10,10 +10,12 @@ from typing import Any
 
 from data_contracts.enums import RISK_LEVEL, TRIGGER_2016
 
+MISSING = "无记录"  # what a caseworker reads for an unknown value (no record before the as-of date)
+
 
 def _num(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "缺失"
+        return MISSING
     number = float(value)
     if number.is_integer():
         return str(int(number))
@@ -27,7 +29,7 @@ def value_text(value: Any, unit: str) -> str:
     """A value as a caseworker reads it: 是/否 for flags, the label of a coded scale, a percentage for shares,
     otherwise the number with its unit."""
     number = _num(value)
-    if number == "缺失":
+    if number == MISSING:
         return number
     if unit == "0/1":
         return "是" if float(value) >= 0.5 else "否"

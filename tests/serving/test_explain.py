@@ -19,8 +19,8 @@ from serving.explain import reason_text, value_text
         (1.0, "0有/1不足/2无", "不足"),
         (0.25, "比例", "25%"),
         (3.0, "1差–5好", "3（1差–5好）"),
-        (math.nan, "天", "缺失"),
-        (None, "0/1", "缺失"),
+        (math.nan, "天", "无记录"),
+        (None, "0/1", "无记录"),
     ],
 )
 def test_values_are_shown_in_the_words_a_caseworker_uses(value, unit, expected) -> None:
