@@ -1,11 +1,9 @@
 """Persisted visit lists: ranking, creation, reuse.
 
-Order (documented, deterministic, stored with every list as `tie_break`):
-1. children with any mandatory-report rule flag first, whatever their score;
-2. then by calibrated probability, highest first;
-3. ties (isotonic calibration has plateaus) broken by percentile, the rank of the model's raw margin;
-4. remaining ties by child_key ascending (a pseudonym, so the order favours no one).
-A list is immutable: one per (scope, as-of date, model version); asking again returns the same list."""
+The order is the one every gate and backtest measures (`shouhu_core.list_order`): rule-flagged children first,
+whatever their score; then the model's margin, highest first; ties by child_key ascending (a pseudonym, so the
+order favours no one). It is stored with every list as `tie_break`. A list is immutable: one per (scope, as-of
+date, model version); asking again returns the same list."""
 
 from __future__ import annotations
 
@@ -21,22 +19,14 @@ from serving.champion import LoadedModel
 from serving.scoring import Scorer
 from serving.tables import VisitList, VisitListRow
 from serving.warehouse import Warehouse
-
-TIE_BREAK = (
-    "rule-flagged first; then probability descending; ties by percentile descending, then child_key ascending"
-)
+from shouhu_core.list_order import TIE_BREAK, order_lists
 
 
-def rank(scored: pd.DataFrame) -> pd.DataFrame:
-    """`scored` in list order with a 1-based `rank` column."""
-    ordered = scored.assign(_flagged=scored["rule_flags"].astype(str) != "").sort_values(
-        ["_flagged", "probability", "percentile", "child_key"],
-        ascending=[False, False, False, True],
-        kind="mergesort",
-    )
-    ordered = ordered.drop(columns="_flagged").reset_index(drop=True)
-    ordered.insert(0, "rank", range(1, len(ordered) + 1))
-    return ordered
+def rank(scored: pd.DataFrame, scope_kind: str = "county") -> pd.DataFrame:
+    """`scored` (one scope, one as-of date) in list order with a 1-based `rank` column."""
+    shipped = order_lists(scored, scope_kind, cycle=None)  # type: ignore[arg-type]
+    shipped = shipped.drop(columns=["list_code", "selected"]).rename(columns={"list_rank": "rank"})
+    return shipped[["rank", *[c for c in shipped.columns if c != "rank"]]]
 
 
 def in_scope(scored: pd.DataFrame, scope: Scope) -> pd.DataFrame:
@@ -74,7 +64,7 @@ def get_or_create(
     existing = find_list(session, scope, as_of, model)
     if existing is not None:
         return existing
-    ranked = rank(in_scope(scorer.scores(model, as_of), scope))
+    ranked = rank(in_scope(scorer.scores(model, as_of), scope), scope.kind)
     extras = warehouse.list_extras(ranked["child_key"].tolist(), as_of)
     visit_list = VisitList(
         scope_kind=scope.kind,

@@ -31,10 +31,11 @@ TIE_BREAK = (
 TIE_BREAK_ZH = "强制报告情形优先；其余按评分从高到低；评分相同时按儿童编号（化名）顺序"
 
 
-def area_code(village_code: pd.Series, scope: Scope) -> pd.Series:
-    """The 12-digit area code of each row's list: the village itself, its township (first 9 digits + 000) or
-    its county (first 6 digits + 000000) — the same prefixes serving uses for jurisdiction."""
-    codes = village_code.astype("string")
+def area_code(codes: pd.Series, scope: Scope) -> pd.Series:
+    """The 12-digit area code of each row's list, from a village (or, for township and county lists, a
+    township) code: the village itself, its township (first 9 digits + 000) or its county (first 6 digits +
+    000000) — the same prefixes serving uses for jurisdiction."""
+    codes = codes.astype("string")
     if scope == "village":
         return codes
     if scope == "township":
@@ -42,6 +43,19 @@ def area_code(village_code: pd.Series, scope: Scope) -> pd.Series:
     if scope == "county":
         return codes.str.slice(0, 6) + "000000"
     raise ValueError(f"unknown scope {scope!r}: expected one of {SCOPES}")
+
+
+def _area_codes(frame: pd.DataFrame, scope: Scope) -> pd.Series:
+    # A frame without villages (the gate's stored test window keeps only townships) can still be ranked by
+    # township or county.
+    if "village_code" in frame.columns:
+        return area_code(frame["village_code"], scope)
+    if scope != "village" and "township_code" in frame.columns:
+        return area_code(frame["township_code"], scope)
+    raise ValueError(
+        f"a {scope} list needs a `village_code` column"
+        + ("" if scope == "village" else " (or `township_code`)")
+    )
 
 
 def flagged(frame: pd.DataFrame) -> np.ndarray:
@@ -95,7 +109,7 @@ def list_ranks(
     values = np.asarray(values, dtype="float64")
     if values.shape != (n,):
         raise ValueError(f"score has shape {values.shape}, expected ({n},)")
-    codes = area_code(scored["village_code"], scope)
+    codes = _area_codes(scored, scope)
     keys = [codes]
     if cycle is not None and cycle in scored.columns:
         keys.insert(0, scored[cycle])

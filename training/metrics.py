@@ -1,8 +1,10 @@
-"""Ranking and probability metrics at real capacity.
+"""Ranking and probability metrics at real capacity, on the list as shipped.
 
-A caseworker's list is the top k children of a township for one cycle, so precision@k and recall@k are
-computed per (township, as-of) group and pooled. Ties in a score are broken by a seeded random order, so a
-coarse hand-made score is neither helped nor hurt by the row order of the file.
+A caseworker's list is ordered by `shouhu_core.list_order` (rule-flagged children first, then the score, ties
+by child_key): precision@k and recall@k take the first k children of each township's list per as-of date, and
+precision@p% the first p % of the county's list per as-of date, pooled over dates. Every scorer — the model, a
+baseline, the oracle — is judged on the list it would ship, so a coarse score's ties are broken the same fixed
+way for all (by the pseudonymous key, an order that favours no one).
 """
 
 from __future__ import annotations
@@ -14,39 +16,21 @@ import pandas as pd
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
-CAPACITY_GROUP = ("township_code", "as_of")
+from shouhu_core.list_order import Scope, list_ranks
+
+CAPACITY_SCOPE: Scope = "township"  # settings.visits_per_township: visits one township makes per cycle
 TOP_PCTS: tuple[float, ...] = (0.05, 0.10, 0.20)
 
 
-def _order(score: np.ndarray, seed: int) -> np.ndarray:
-    tiebreak = np.random.default_rng(seed).random(len(score))
-    return np.lexsort((tiebreak, -np.asarray(score, dtype="float64")))
+def top_k_mask(frame: pd.DataFrame, score: np.ndarray, k: int, scope: Scope = CAPACITY_SCOPE) -> np.ndarray:
+    """True for the first `k` children of each list (`scope` area and as-of date) as shipped."""
+    return list_ranks(frame, scope, int(k), score=np.asarray(score, dtype="float64"))["selected"].to_numpy()
 
 
-def top_k_mask(
-    frame: pd.DataFrame, score: np.ndarray, k: int, by: Sequence[str] = CAPACITY_GROUP, seed: int = 0
-) -> np.ndarray:
-    """True for the `k` highest scores within each group of `by` (all rows when a group has fewer)."""
-    order = _order(score, seed)
-    groups = frame[list(by)].iloc[order]
-    rank = groups.groupby(list(by), sort=False, dropna=False).cumcount().to_numpy()
-    mask = np.zeros(len(frame), dtype=bool)
-    mask[order[rank < k]] = True
-    return mask
-
-
-def top_pct_mask(
-    frame: pd.DataFrame, score: np.ndarray, pct: float, by: Sequence[str] = ("as_of",), seed: int = 0
-) -> np.ndarray:
-    """True for the top `pct` (rounded up) of each group of `by`."""
-    order = _order(score, seed)
-    groups = frame[list(by)].iloc[order]
-    grouped = groups.groupby(list(by), sort=False, dropna=False)
-    rank = grouped.cumcount().to_numpy()
-    size = grouped[next(iter(by))].transform("size").to_numpy()
-    mask = np.zeros(len(frame), dtype=bool)
-    mask[order[rank < np.ceil(pct * size)]] = True
-    return mask
+def top_pct_mask(frame: pd.DataFrame, score: np.ndarray, pct: float, scope: Scope = "county") -> np.ndarray:
+    """True for the first `pct` (rounded up) of each list (`scope` area and as-of date) as shipped."""
+    ranks = list_ranks(frame, scope, float(pct), score=np.asarray(score, dtype="float64"))
+    return ranks["selected"].to_numpy()
 
 
 def precision_recall(y: np.ndarray, selected: np.ndarray) -> tuple[float, float]:
@@ -133,7 +117,8 @@ def evaluate(
 
 def oracle_ratios(frame: pd.DataFrame, score: np.ndarray, k: int) -> dict[str, float]:
     """precision@k of `score` over precision@k of ranking by the hidden `true_risk` (simulated data only),
-    against the true outcomes (`oracle_ratio`) and against the detected label (`oracle_ratio_detected`)."""
+    against the true outcomes (`oracle_ratio`) and against the detected label (`oracle_ratio_detected`). The
+    oracle's list is shipped like any other: rule-flagged children first, then by true risk."""
     if "true_risk" not in frame or frame["true_risk"].isna().all():
         return {}
     # children the truth has no risk for at this date (left the registry, …) are left out of both rankings

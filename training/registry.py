@@ -110,6 +110,17 @@ def _test_window(tracking_uri: str, run_id: str) -> pd.DataFrame:
     return pd.read_parquet(local)
 
 
+def shipped_window(window: pd.DataFrame) -> pd.DataFrame:
+    """A stored test window ready for the list order. Windows logged before they kept rule flags and a tie key
+    rank by score alone, ties in row order."""
+    fill = {}
+    if "rule_flags" not in window.columns:
+        fill["rule_flags"] = ""
+    if "child_key" not in window.columns:
+        fill["child_key"] = [f"{i:09d}" for i in range(len(window))]
+    return window.assign(**fill) if fill else window
+
+
 def _precision_at_k(name: str, version: str, window: pd.DataFrame, k: int) -> float:
     import mlflow.pyfunc
 
@@ -122,7 +133,7 @@ def _precision_at_k(name: str, version: str, window: pd.DataFrame, k: int) -> fl
         raise GateError(f"v{version} needs inputs the test window lacks: {', '.join(missing[:5])}")
     usable = [c for c in inputs if c in window.columns]
     margin = model.predict(window[usable], params={"explain": False})["margin"].to_numpy()
-    precision, _ = precision_recall(window["label"].to_numpy(), top_k_mask(window, margin, k))
+    precision, _ = precision_recall(window["label"].to_numpy(), top_k_mask(shipped_window(window), margin, k))
     return precision
 
 

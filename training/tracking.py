@@ -186,13 +186,17 @@ def _flat_metrics(result: TrainResult) -> dict[str, float]:
 
 def test_window(test: pd.DataFrame) -> pd.DataFrame:
     """What the promotion gate re-scores with the champion: every indicator of the matrix (a champion built on
-    another spec version needs its own inputs), the label and the capacity groups; no child key, no audit
-    group other than the township."""
+    another spec version needs its own inputs), the label, the rule flags and the capacity groups, so the gate
+    ranks the list as shipped (`shouhu_core.list_order`). No child key — only its rank, which breaks ties the
+    same way — and no audit group other than the township."""
     from features.spec import AUDIT_COLUMNS
 
-    drop = {"child_key", "rule_flags", "selected_at_k", *AUDIT_COLUMNS} - {"township_code"}
+    drop = {"child_key", "selected_at_k", *AUDIT_COLUMNS} - {"township_code"}
     keep = [c for c in test.columns if c not in drop and not c.startswith(("true_", "flag_"))]
-    return test[keep].reset_index(drop=True)
+    out = test[keep].reset_index(drop=True)
+    order = test["child_key"].rank(method="dense").astype("int64").to_numpy()
+    out["child_key"] = [f"{r:09d}" for r in order]
+    return out
 
 
 def _write_artifacts(result: TrainResult, folder: Path, card: str, spec_path: Path) -> None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from features.spec import AUDIT_COLUMNS
+from shouhu_core.list_order import list_ranks
 from training import data
 from training.pipeline import TrainConfig, TrainResult, train_and_evaluate
 from training.registry import Promotion, promote
@@ -148,15 +149,11 @@ def score(
     scored = pd.concat(parts) if parts else pd.DataFrame()
     out = pd.concat([frame[keep].reset_index(drop=True), scored.reset_index(drop=True)], axis=1)
     out["model_version"] = version
-    # A rule flag puts a child first whatever the score (DESIGN.md "Rules beside the model").
-    out["rank_in_village"] = (
-        out.assign(_rule=out.get("rule_flags", pd.Series("", index=out.index)).fillna("") != "")
-        .sort_values(["_rule", "margin"], ascending=[False, False], kind="stable")
-        .groupby(["as_of", "village_code"] if "village_code" in out else ["as_of"])
-        .cumcount()
-        .reindex(out.index)
-        + 1
-    )
+    # the village list as shipped (rule-flagged children first, then margin; shouhu_core.list_order)
+    if "village_code" in out.columns:
+        out["rank_in_village"] = list_ranks(
+            out.assign(rule_flags=out.get("rule_flags", pd.Series("", index=out.index)).fillna("")), "village"
+        )["list_rank"].to_numpy()
     return out
 
 

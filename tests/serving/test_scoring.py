@@ -53,6 +53,7 @@ def _output(reasons: list[list[dict]], protective: list[list[dict] | None] | Non
         {
             "probability": [0.2] * len(reasons),
             "percentile": [50.0] * len(reasons),
+            "margin": [-1.4] * len(reasons),
             "band": ["yellow"] * len(reasons),
             "reasons": pd.array([json.dumps(r) for r in reasons], dtype="string"),
         }

@@ -19,26 +19,27 @@ def test_ranking_puts_a_flagged_child_first_even_with_the_lowest_score_and_break
     scored = pd.DataFrame(
         {
             "child_key": ["c_b", "c_a", "c_c", "c_d"],
-            "probability": [0.5, 0.5, 0.9, 0.01],
-            "percentile": [50.0, 50.0, 90.0, 1.0],
+            "village_code": f.VILLAGE_A1,
+            "margin": [0.5, 0.5, 2.0, -4.0],
             "rule_flags": ["", "", "", "living_alone_or_unsupervised"],
         }
     )
-    assert rank(scored)["child_key"].tolist() == ["c_d", "c_c", "c_a", "c_b"]
-    assert rank(scored)["rank"].tolist() == [1, 2, 3, 4]
+    assert rank(scored, "village")["child_key"].tolist() == ["c_d", "c_c", "c_a", "c_b"]
+    assert rank(scored, "village")["rank"].tolist() == [1, 2, 3, 4]
 
 
-def test_equal_calibrated_probabilities_are_ordered_by_the_models_percentile_before_the_key() -> None:
-    # Isotonic calibration maps many margins to one probability; the margin's percentile keeps the ranking.
+def test_equal_calibrated_probabilities_are_ordered_by_the_models_margin_before_the_key() -> None:
+    # Isotonic calibration maps many margins to one probability; the margin keeps the ranking.
     scored = pd.DataFrame(
         {
             "child_key": ["c_a", "c_b", "c_c"],
+            "village_code": f.VILLAGE_A1,
             "probability": [0.2, 0.2, 0.2],
-            "percentile": [94.9, 99.0, 97.5],
+            "margin": [-1.2, -0.4, -0.9],
             "rule_flags": ["", "", ""],
         }
     )
-    assert rank(scored)["child_key"].tolist() == ["c_b", "c_c", "c_a"]
+    assert rank(scored, "village")["child_key"].tolist() == ["c_b", "c_c", "c_a"]
 
 
 def _lowest_scoring_child(app, county: f.County, village: str, as_of: dt.date) -> str:
@@ -67,6 +68,42 @@ def test_a_rule_flagged_child_tops_the_list_with_the_rule_named_even_with_the_lo
     assert rows[0]["probability"] == min(row["probability"] for row in rows)
     rest = [row["probability"] for row in rows[1:]]
     assert rest == sorted(rest, reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("scope", "area", "account", "k"),
+    [
+        ("township", f.TOWNSHIP_A, "supervisor_a", 3),
+        ("village", f.VILLAGE_A1, "director_a1", 2),
+    ],
+)
+def test_the_gates_selected_children_are_the_top_of_the_list_a_caseworker_sees(
+    client, app, accounts, county, flags, scope, area, account, k
+) -> None:
+    """precision@k, recall@k and the fairness gate count the first k children of each list as visited; those
+    must be exactly the first k rows the persisted list shows for the same date and scope."""
+    from training.metrics import top_k_mask
+
+    as_of = dt.date(2024, 2, 1)
+    model = app.state.services.champion.require().model
+    matrix = f.matrix_for(county, as_of)
+    lowest = _lowest_scoring_child(app, county, f.VILLAGE_A1, as_of)
+    flags.by_date[as_of] = {lowest: "missing"}  # a rule-flagged child with the lowest score takes a place
+    matrix = f.matrix_for(county, as_of, flags.by_date[as_of])
+    margin = model.predict(matrix)["margin"].to_numpy()
+    selected = top_k_mask(matrix, margin, k, scope=scope)
+    in_area = matrix["village_code"].str.startswith(area[: 9 if scope == "township" else 12]).to_numpy()
+    gate = set(matrix.loc[selected & in_area, "child_key"])
+
+    r = client.get(
+        "/api/v1/visit-list",
+        params={"as_of": as_of.isoformat(), scope: area},
+        headers=accounts[account].headers,
+    )
+    assert r.status_code == 200, r.text
+    shown = [row["child_key"] for row in r.json()["rows"][:k]]
+    assert lowest in shown
+    assert set(shown) == gate and len(gate) == k
 
 
 def test_a_row_carries_what_a_caseworker_needs(client, accounts, county) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,12 +19,20 @@ from training.metrics import (
 )
 
 
+def _keys(n: int) -> list[str]:
+    # keyed pseudonyms in production: an order unrelated to the row order
+    return [hashlib.sha256(f"child-{i}".encode()).hexdigest()[:16] for i in range(n)]
+
+
 def _frame() -> pd.DataFrame:
     # two townships, one as-of; T1 holds most of the high scores
     return pd.DataFrame(
         {
-            "township_code": ["T1"] * 4 + ["T2"] * 4,
+            "child_key": _keys(8),
+            "village_code": ["529901100201"] * 4 + ["529901200201"] * 4,
+            "township_code": ["529901100000"] * 4 + ["529901200000"] * 4,
             "as_of": pd.Timestamp("2024-01-01"),
+            "rule_flags": "",
             "label": [1, 1, 0, 0, 0, 1, 0, 0],
             "score": [0.9, 0.8, 0.7, 0.6, 0.3, 0.2, 0.1, 0.05],
         }
@@ -49,13 +59,22 @@ def test_top_percent_is_taken_within_each_as_of() -> None:
     assert frame.loc[mask, "score"].tolist() == [0.9, 0.8]
 
 
+def test_a_rule_flagged_child_takes_a_place_within_capacity_as_on_the_shipped_list() -> None:
+    frame = _frame()
+    frame.loc[7, "rule_flags"] = "missing"  # T2's lowest score
+    mask = top_k_mask(frame, frame["score"].to_numpy(), k=1)
+    assert frame.loc[mask, "score"].tolist() == [0.9, 0.05]
+
+
 def test_a_tied_score_gets_no_credit_from_the_file_order() -> None:
     # outcomes listed first in each township: breaking ties by file order would give precision 1.0
     n = 400
     frame = pd.DataFrame(
         {
-            "township_code": np.repeat(["T1", "T2"], n // 2),
+            "child_key": _keys(n),
+            "township_code": np.repeat(["529901100000", "529901200000"], n // 2),
             "as_of": pd.Timestamp("2024-01-01"),
+            "rule_flags": "",
             "label": np.tile(np.r_[np.ones(20), np.zeros(n // 2 - 20)], 2).astype(int),
         }
     )
@@ -69,8 +88,10 @@ def test_ranking_by_the_true_risk_has_an_oracle_ratio_of_one() -> None:
     risk = rng.beta(1, 10, 2000)
     frame = pd.DataFrame(
         {
-            "township_code": rng.choice(["T1", "T2"], 2000),
+            "child_key": _keys(2000),
+            "township_code": rng.choice(["529901100000", "529901200000"], 2000),
             "as_of": pd.Timestamp("2024-01-01"),
+            "rule_flags": "",
             "true_risk": risk,
         }
     )
@@ -86,7 +107,13 @@ def test_evaluation_against_the_truth_gives_ranking_and_calibration_metrics_of_t
     n = 3000
     risk = rng.beta(1, 8, n)
     frame = pd.DataFrame(
-        {"township_code": rng.choice(["T1", "T2"], n), "as_of": pd.Timestamp("2024-01-01"), "true_risk": risk}
+        {
+            "child_key": _keys(n),
+            "township_code": rng.choice(["529901100000", "529901200000"], n),
+            "as_of": pd.Timestamp("2024-01-01"),
+            "rule_flags": "",
+            "true_risk": risk,
+        }
     )
     frame["true_label"] = (rng.random(n) < risk).astype(float)
     frame.loc[frame.index[:100], "true_label"] = np.nan  # children the truth does not know are left out
