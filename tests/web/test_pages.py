@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from serving.tables import ConcernLevel
-from tests.web.conftest import DESKTOP, PHONE, SCREENSHOTS
+from tests.web.conftest import DESKTOP, PHONE
 
 NOTE = "评分仅供参考，由工作人员决定"
 ROWS = "#visit-list > li.row"
@@ -24,7 +24,7 @@ def _dom_rows(page) -> list[dict]:
 
 @pytest.mark.browser
 def test_children_director_opens_the_top_child_sees_why_and_records_a_decision(
-    signed_in, web_world, audit_since
+    signed_in, web_world, audit_since, screenshots
 ):
     page = signed_in("children_director", PHONE, login_shot="login.png")
     expect(page.locator(".note").first).to_have_text(NOTE)
@@ -33,7 +33,7 @@ def test_children_director_opens_the_top_child_sees_why_and_records_a_decision(
 
     rows = _dom_rows(page)
     assert rows and {r["village"] for r in rows} == {web_world.world.village}
-    page.screenshot(path=str(SCREENSHOTS / "visit_list_phone.png"))
+    page.screenshot(path=str(screenshots / "visit_list_phone.png"))
     top = rows[0]
     assert top["flagged"]  # the village has a child living alone (conftest): flagged children come first
     page.locator(ROWS).first.locator("a.rowlink").click()
@@ -41,7 +41,7 @@ def test_children_director_opens_the_top_child_sees_why_and_records_a_decision(
     # not yet assessed this cycle: the caseworker's own concern first, the score stays hidden
     expect(page.locator("#concern")).to_be_visible()
     assert page.locator("#score").count() == 0 and page.locator("#reasons").count() == 0
-    page.screenshot(path=str(SCREENSHOTS / "concern_before_score.png"))
+    page.screenshot(path=str(screenshots / "concern_before_score.png"))
     page.check("input[name=level][value=medium]")
     page.locator("#concern button[type=submit]").click()
 
@@ -54,11 +54,11 @@ def test_children_director_opens_the_top_child_sees_why_and_records_a_decision(
     expect(freshness.filter(has_text="走访记录")).to_have_count(1)
     expect(freshness.filter(has_text="学校出勤")).to_have_count(1)
     expect(page.locator("#rules")).to_contain_text("与评分无关")
-    page.screenshot(path=str(SCREENSHOTS / "child_panel.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "child_panel.png"), full_page=True)
 
     page.get_by_role("link", name="记录决定").click()
     expect(page.locator("#decide")).to_be_visible()
-    page.screenshot(path=str(SCREENSHOTS / "decision_form.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "decision_form.png"), full_page=True)
     page.check("input[name=action][value=schedule_visit]")
     page.fill("textarea[name=notes]", "周五下午入户")
     page.locator("#decide button[type=submit]").click()
@@ -89,10 +89,10 @@ def test_children_director_opens_the_top_child_sees_why_and_records_a_decision(
 
 @pytest.mark.browser
 def test_visit_list_puts_rule_flagged_children_first_and_shows_what_the_api_ranks(
-    sessions, signed_in, web_world
+    sessions, signed_in, web_world, screenshots
 ):
     page = signed_in("children_director", DESKTOP)
-    page.screenshot(path=str(SCREENSHOTS / "visit_list_desktop.png"))
+    page.screenshot(path=str(screenshots / "visit_list_desktop.png"))
     rows = _dom_rows(page)
     api = sessions.api_list("children_director")
     assert [r["child"] for r in rows] == [r["child_key"] for r in api["rows"]]
