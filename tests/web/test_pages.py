@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import colorsys
 import io
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -244,7 +246,33 @@ def test_county_staff_open_the_whole_county_and_can_narrow_it_to_a_township(sess
         assert outside and not [r for r in outside if f'data-child="{r["child_key"]}"' in one.text]
 
 
-def test_the_child_page_draws_raising_reasons_red_and_protective_ones_green(sessions, web_world):
+def _hue_and_saturation(css_colour: str) -> tuple[float, float]:
+    """`rgb(r, g, b)` as the browser computes it → (hue in degrees, HLS saturation)."""
+    r, g, b = (int(v) / 255 for v in re.findall(r"\d+", css_colour)[:3])
+    hue, _, saturation = colorsys.rgb_to_hls(r, g, b)
+    return hue * 360, saturation
+
+
+def _looks_red(css_colour: str) -> bool:
+    hue, saturation = _hue_and_saturation(css_colour)
+    return saturation > 0.3 and (hue <= 20 or hue >= 340)
+
+
+def _looks_green(css_colour: str) -> bool:
+    hue, saturation = _hue_and_saturation(css_colour)
+    return saturation > 0.3 and 90 <= hue <= 160
+
+
+BARS_AS_DRAWN = """els => els.map(li => {
+    const bar = li.querySelector('.bar'), dir = li.querySelector('.dir');
+    return {label: li.querySelector('.label').innerText, direction: dir.innerText,
+            bar: getComputedStyle(bar).backgroundColor, word: getComputedStyle(dir).color,
+            width: bar.getBoundingClientRect().width};
+})"""
+
+
+@pytest.mark.browser
+def test_the_child_page_draws_raising_reasons_red_and_protective_ones_green(sessions, signed_in, web_world):
     import httpx
 
     token = sessions.token("data_team")  # reads without the concern question, so the panel shows at once
@@ -259,13 +287,24 @@ def test_the_child_page_draws_raising_reasons_red_and_protective_ones_green(sess
     both = [p for p in panels if p["reasons"] and p["protective_reasons"]]
     assert both, "the real model gives some children both kinds of reason"
     panel = both[0]
-    with sessions.client("data_team") as client:
-        page = client.get(f"/children/{panel['child_key']}").text
-    section = page[page.index('id="reasons"') : page.index("</section>", page.index('id="reasons"'))]
-    assert section.count('<li class="up"') == len(panel["reasons"])
-    assert section.count('<li class="down"') == len(panel["protective_reasons"])
-    for reason in panel["reasons"] + panel["protective_reasons"]:
-        assert reason["text_zh"] in section
-    assert section.index(panel["reasons"][0]["text_zh"]) < section.index(
-        panel["protective_reasons"][0]["text_zh"]
-    )
+    page = signed_in("data_team", DESKTOP)
+    page.goto(f"/children/{panel['child_key']}")
+    drawn = page.locator("#reasons ul.bars li").evaluate_all(BARS_AS_DRAWN)
+    raising = [r["text_zh"] for r in panel["reasons"]]
+    protective = [r["text_zh"] for r in panel["protective_reasons"]]
+    # the bars in the API's order, raising ones first, each with its own words
+    assert len(drawn) == len(raising) + len(protective)
+    for bar, text in zip(drawn, raising + protective, strict=True):
+        assert bar["label"].startswith(text), (bar["label"], text)
+        assert bar["width"] > 0, f"{text}: no bar to see"
+    # what a person sees: the colours the browser paints, red for raising, green for protective
+    for bar in drawn[: len(raising)]:
+        assert _looks_red(bar["bar"]) and _looks_red(bar["word"]), bar
+        assert bar["direction"] == "提高"
+    for bar in drawn[len(raising) :]:
+        assert _looks_green(bar["bar"]) and _looks_green(bar["word"]), bar
+        assert bar["direction"] == "降低"
+    # and the legend above the bars names the same colours in the same paint
+    legend = page.locator("#reasons p.muted")
+    assert _looks_red(legend.locator(".up-text").evaluate("e => getComputedStyle(e).color"))
+    assert _looks_green(legend.locator(".down-text").evaluate("e => getComputedStyle(e).color"))
