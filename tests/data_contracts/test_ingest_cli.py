@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from shouhu.cli import app
 from shouhu.settings import get_settings
 from tests.data_contracts.factories import BASE, row, write, write_world
-from tests.data_contracts.test_ingest_runs import damaged_parquet
+from tests.data_contracts.test_ingest_runs import damaged_parquet, query
 
 
 @pytest.fixture(autouse=True)
@@ -77,11 +77,21 @@ def test_strict_names_each_file_with_quarantined_rows_and_its_most_frequent_rule
 
 def test_without_strict_quarantined_rows_do_not_fail_the_run(tmp_path: Path) -> None:
     write_world(tmp_path / "in", only=BASE)
-    write(tmp_path / "in", "visit_logs", [row("visit_logs", mode="飞行")])
-    code, _, _ = shouhu(
+    write(tmp_path / "in", "visit_logs", [row("visit_logs"), row("visit_logs", visit_id="V2", mode="飞行")])
+    code, out, err = shouhu(
         "ingest", str(tmp_path / "in"), "--warehouse", str(tmp_path / "wh.duckdb"), "--no-progress"
     )
-    assert code == 0
+    assert code == 0 and "quarantined" not in err
+    # the bad row went to quarantine and the run went on: the good row of its file and every other feed loaded
+    table = {
+        cells[0]: cells[1:]
+        for cells in ([c.strip() for c in x.strip("│ ").split("│")] for x in out.splitlines() if x[:1] == "│")
+    }
+    assert table["visit_logs"] == ["1", "2", "1", "1", "0"]  # files, read, loaded, quarantined, duplicate
+    assert table["total"] == ["", "7", "6", "1", "0"]
+    visits = query(tmp_path / "wh.duckdb", "SELECT visit_id FROM visit_logs")["visit_id"].tolist()
+    quarantined = query(tmp_path / "wh.duckdb", "SELECT field, value FROM quarantine").values.tolist()
+    assert visits == ["V001"] and quarantined == [["mode", "飞行"]]
 
 
 def test_an_unreadable_file_fails_the_run_with_its_name_and_problem_not_a_traceback(tmp_path: Path) -> None:

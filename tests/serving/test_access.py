@@ -131,9 +131,20 @@ def test_county_staff_of_another_county_get_their_own_county_which_holds_none_of
     assert r.json()["rows"] == [] and r.json()["total"] == 0
 
 
-@pytest.mark.parametrize(("account", "scope"), [("director_a1", "village"), ("supervisor_a", "township")])
+@pytest.mark.parametrize(
+    ("account", "scope", "villages"),
+    [
+        ("director_a1", f"village:{f.VILLAGE_A1}", {f.VILLAGE_A1}),
+        ("supervisor_a", f"township:{f.TOWNSHIP_A}", {f.VILLAGE_A1, f.VILLAGE_A2}),
+    ],
+)
 def test_directors_and_supervisors_whole_area_is_their_village_or_township(
-    client, accounts, account, scope
+    client, accounts, county, account, scope, villages
 ) -> None:
     r = client.get("/api/v1/visit-list", params={"as_of": "2024-05-01"}, headers=accounts[account].headers)
-    assert r.status_code == 200 and r.json()["scope"].startswith(f"{scope}:")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["scope"] == scope
+    # every child of the area and no other
+    expected = {c.key for v in villages for c in county.in_village(v)}
+    assert {row["child_key"] for row in body["rows"]} == expected and body["total"] == len(expected)

@@ -12,6 +12,30 @@ from typer.testing import CliRunner
 from shouhu.cli import app
 
 
+def _assert_scores_follow_the_hidden_risk(scores_file: Path, truth: Path, secret: str) -> None:
+    """The scored file holds each child of the cohort once, scored by the champion, and its scores rank the
+    children by the simulator's hidden 90-day risk better than chance."""
+    import pandas as pd
+
+    from data_contracts.pseudonym import child_key
+    from simulation.truth import read_child_risk
+
+    scores = pd.read_parquet(scores_file)
+    assert len(scores) > 100 and scores["child_key"].is_unique
+    assert set(pd.to_datetime(scores["as_of"])) == {pd.Timestamp("2023-12-01")}
+    assert set(scores["model_version"]) == {"1"} and scores["probability"].between(0, 1).all()
+    assert set(scores["band"]) <= {"red", "orange", "yellow", "green"}
+    risk = read_child_risk(truth)
+    risk = risk[risk["date"] == pd.Timestamp("2023-12-01")]
+    keys = risk["child_id"].map(lambda c: child_key(c, secret))
+    hidden = scores["child_key"].map(dict(zip(keys, risk["true_risk_90d"], strict=True)))
+    # a child who left after the registry's last snapshot is still in the cohort (the registry lags)
+    known = hidden.notna()
+    assert known.mean() > 0.95, f"{(~known).sum()} of {len(scores)} scored children unknown to the truth"
+    rho = scores.loc[known, "probability"].rank().corr(hidden[known].rank())  # Spearman
+    assert rho > 0.2, f"scores barely follow the hidden risk: Spearman {rho:.2f}"
+
+
 @pytest.mark.slow
 def test_a_simulated_county_trains_registers_and_scores(shouhu_env: Path) -> None:
     from data_contracts.ingest import ingest_folder
@@ -41,7 +65,8 @@ def test_a_simulated_county_trains_registers_and_scores(shouhu_env: Path) -> Non
     out = shouhu_env / "out" / "scores.parquet"
     scored = runner.invoke(app, ["score", "--as-of", "2023-12-01", "--out", str(out)])
     assert scored.exit_code == 0, scored.output
-    assert "scored" in scored.output and out.exists()
+    assert "scored" in scored.output
+    _assert_scores_follow_the_hidden_risk(out, sim / "truth", settings.pseudonym_secret.get_secret_value())
 
     # the monthly job: the same feeds again (ingest skips files it has seen), a new version through the gates
     again = runner.invoke(app, ["retrain", "--feeds", str(sim / "feeds"), "--truth", str(sim / "truth")])

@@ -42,8 +42,18 @@ def store(tmp_path_factory, factories):
     weak_path = folder / "season_only.yaml"
     weak_path.write_text(yaml.safe_dump(weak.model_dump(mode="json"), allow_unicode=True), encoding="utf-8")
     v1 = _register(matrix, weak, weak_path, uri, root)
+    first_registered = registry.champion_version(uri, NAME), registry.challenger_version(uri, NAME)
     v2 = _register(matrix, spec, DEFAULT_SPEC, uri, root)
-    return {"uri": uri, "root": root, "weak": v1, "good": v2, "folder": folder}
+    second_registered = registry.champion_version(uri, NAME), registry.challenger_version(uri, NAME)
+    return {
+        "uri": uri,
+        "root": root,
+        "weak": v1,
+        "good": v2,
+        "folder": folder,
+        # (champion, challenger) right after each registration, before any test moves the aliases
+        "aliases_after": [first_registered, second_registered],
+    }
 
 
 def _reset(store, champion: str, history: list[str]) -> None:
@@ -65,10 +75,13 @@ def _accept_all(store) -> dict[str, str]:
 
 
 def test_the_first_model_becomes_champion_and_the_next_only_challenger(store) -> None:
+    assert store["aliases_after"] == [
+        (store["weak"], store["weak"]),  # the first model is champion (and challenger) at once
+        (store["weak"], store["good"]),  # the next one only challenger: the champion stays
+    ]
     c = registry.client(store["uri"])
     first = c.get_model_version(NAME, store["weak"])
     second = c.get_model_version(NAME, store["good"])
-    assert "challenger" in second.aliases and "champion" not in second.aliases
     assert json.loads(c.get_registered_model(NAME).tags[HISTORY_TAG])[0] == store["weak"]
     for tag in ("spec_hash", "git_sha", "data_window", "precision_at_k", "ece", "run_id"):
         assert second.tags.get(tag), tag

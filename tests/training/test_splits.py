@@ -19,6 +19,14 @@ def _assert_no_leak(split, horizon_days: int) -> None:
     assert set(split.train).isdisjoint(split.test)
 
 
+def _months_needed(horizon_days: int, shortest_month: int) -> int:
+    """Monthly as-of dates one split needs with the splitter's defaults (3 test, 3 calibration, 2 fit dates
+    and a gap of one horizon before calibration and before test) if every month had `shortest_month` days:
+    31 gives a bound below which no split exists, 28 one from which a split always exists."""
+    skipped = horizon_days // shortest_month  # dates inside each gap
+    return 3 + 3 + 2 + 2 * skipped
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     months=st.integers(min_value=12, max_value=48),
@@ -27,10 +35,17 @@ def _assert_no_leak(split, horizon_days: int) -> None:
 )
 def test_temporal_split_never_leaks(months: int, horizon: int, folds: int) -> None:
     dates = pd.date_range("2021-01-01", periods=months, freq="MS")
+    if months < _months_needed(horizon, 31):  # too short a history for this horizon: refusing is right
+        with pytest.raises(ValueError, match="too few"):
+            rolling_origin_splits(dates, horizon, n_folds=folds)
+        return
     try:
         splits = rolling_origin_splits(dates, horizon, n_folds=folds)
     except ValueError:
-        return  # too short a history for this horizon: refusing is the right answer
+        # between the two bounds the calendar decides; from the upper one a split must be made
+        assert months < _months_needed(horizon, 28), f"{months} months refused for a {horizon}-day gap"
+        return
+    assert 1 <= len(splits) <= folds
     for split in splits:
         _assert_no_leak(split, horizon)
     # the last fold is the latest test window, ending at the last observable date

@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -146,6 +145,16 @@ def web_world(web_settings: Any) -> Iterator[WebWorld]:
 
 
 @pytest.fixture(scope="session")
+def screenshots(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the browser tests save their screenshots: a temporary folder, or the folder `--screenshots`
+    names (`--screenshots docs/screenshots` refreshes the README's images)."""
+    asked = request.config.getoption("--screenshots")
+    folder = Path(asked) if asked else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
@@ -163,7 +172,9 @@ def sessions(web_world: WebWorld) -> Any:
 
 
 @pytest.fixture
-def signed_in(browser: Any, web_world: WebWorld, sessions: Any) -> Iterator[Callable[..., Any]]:
+def signed_in(
+    browser: Any, web_world: WebWorld, sessions: Any, screenshots: Path
+) -> Iterator[Callable[..., Any]]:
     """`signed_in(role, viewport, login_shot=None)`: a fresh browser context on the role's visit list. With
     `login_shot` the page signs in through the form (and screenshots it); otherwise it reuses the role's
     session cookie."""
@@ -185,12 +196,11 @@ def signed_in(browser: Any, web_world: WebWorld, sessions: Any) -> Iterator[Call
         page.wait_for_url("**/login**")
         page.fill("input[name=username]", account.username)
         page.fill("input[name=password]", account.password)
-        page.screenshot(path=str(SCREENSHOTS / login_shot))
+        page.screenshot(path=str(screenshots / login_shot))
         page.click("button[type=submit]")
         page.wait_for_url("**/list**")
         return page
 
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     yield open_as
     for context in contexts:
         context.close()

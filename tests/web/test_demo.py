@@ -63,29 +63,69 @@ def test_a_refused_promotion_names_each_failed_gate_and_what_to_do():
     assert "quality" not in advice  # a gate that passed is not named
 
 
+@pytest.mark.slow
 def test_shouhu_demo_prints_a_refused_promotion_and_exits_without_a_traceback(tmp_path, monkeypatch):
+    """The real path of shouhu/demo.py: `shouhu demo` meets a county model that is not champion, the real
+    gates refuse it, and the command names each failed gate with what to do, exits 1, and serves nothing.
+
+    An empty registry makes its first model champion without gates (training.tracking), so the county is built
+    first (50 children, the CLI's smallest, with a run that judges every group holding one event, whose small
+    groups fall outside the fairness band) and its champion alias is then withdrawn, as one can in the MLflow
+    UI; `shouhu demo` reuses the county and the trained model and runs the gates on it."""
+    import mlflow
+    from mlflow import MlflowClient
     from typer.testing import CliRunner
 
     from shouhu import demo
     from shouhu.cli import app
     from shouhu.settings import get_settings
-    from training.registry import Promotion
+    from training import registry
+    from training.pipeline import TrainConfig
 
-    refused = Promotion("1", None, False, [_gate("fairness", False, "township disparity ratio [0.5]")])
-
-    def refuse(*_args, **_kwargs):  # the world-building up to the gates, as it ends when a gate fails
-        raise demo.PromotionRefused(demo.promotion_advice(refused))
-
-    monkeypatch.setattr(demo, "build_world", refuse)
-    monkeypatch.setenv("SHOUHU_DATA_DIR", str(tmp_path / "data"))
+    for key, value in {
+        "SHOUHU_DATA_DIR": tmp_path / "data",
+        "SHOUHU_WAREHOUSE": tmp_path / "data" / "warehouse.duckdb",
+        "SHOUHU_DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'shouhu.db'}",
+        "SHOUHU_MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlruns' / 'mlflow.db'}",
+        "SHOUHU_MLFLOW_ARTIFACT_ROOT": tmp_path / "mlruns",
+    }.items():
+        monkeypatch.setenv(key, str(value))
     get_settings.cache_clear()
+    uris = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
     try:
-        result = CliRunner().invoke(app, ["demo", "--no-serve"])
+        settings = get_settings()
+        judge_every_group = TrainConfig(
+            n_folds=1, test_dates=6, calibration_dates=2, with_logreg=False, min_positives=1, k=3
+        )
+        built = demo.build_world(
+            settings, demo.default_county(50), train_config=judge_every_group, progress=False
+        )
+        uri, name = settings.mlflow_tracking_uri, settings.model_name
+        c = MlflowClient(tracking_uri=uri, registry_uri=uri)
+        c.delete_registered_model_alias(name, "champion")
+
+        result = CliRunner().invoke(app, ["demo", "--no-serve", "--children", "50"])
+        verdicts = c.get_model_version(name, built.model_version).tags
+        champion = registry.champion_version(uri, name)
     finally:
         get_settings.cache_clear()
-    assert result.exit_code == 1
-    assert "gate fairness failed: township disparity ratio [0.5]" in result.output
-    assert "--accept-disparity" in result.output and "Traceback" not in result.output
+        mlflow.set_tracking_uri(uris[0])
+        mlflow.set_registry_uri(uris[1])
+    failed = {
+        k.removeprefix("gate_"): verdicts[f"{k}_detail"]
+        for k, v in verdicts.items()
+        if k.startswith("gate_") and not k.endswith("_detail") and v == "FAIL"
+    }
+    assert failed, f"the gates passed this county's model, so nothing was refused: {verdicts}"
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    said = " ".join(result.output.split())  # the terminal wraps long lines
+    assert f"model v{built.model_version} was trained but did not pass the promotion gates" in said
+    for gate, detail in failed.items():
+        assert f"gate {gate} failed: {' '.join(detail.split())}" in said
+        assert demo.GATE_ADVICE[gate].split(":")[0] in said  # and what to do about it
+    assert champion is None and "ready:" not in said and "演示账号" not in said
 
 
 @pytest.mark.slow

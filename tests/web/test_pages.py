@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import colorsys
 import io
+import re
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from serving.tables import ConcernLevel
-from tests.web.conftest import DESKTOP, PHONE, SCREENSHOTS
+from tests.web.conftest import DESKTOP, PHONE
 
 NOTE = "评分仅供参考，由工作人员决定"
 ROWS = "#visit-list > li.row"
@@ -24,7 +26,7 @@ def _dom_rows(page) -> list[dict]:
 
 @pytest.mark.browser
 def test_children_director_opens_the_top_child_sees_why_and_records_a_decision(
-    signed_in, web_world, audit_since
+    signed_in, web_world, audit_since, screenshots
 ):
     page = signed_in("children_director", PHONE, login_shot="login.png")
     expect(page.locator(".note").first).to_have_text(NOTE)
@@ -33,7 +35,7 @@ def test_children_director_opens_the_top_child_sees_why_and_records_a_decision(
 
     rows = _dom_rows(page)
     assert rows and {r["village"] for r in rows} == {web_world.world.village}
-    page.screenshot(path=str(SCREENSHOTS / "visit_list_phone.png"))
+    page.screenshot(path=str(screenshots / "visit_list_phone.png"))
     top = rows[0]
     assert top["flagged"]  # the village has a child living alone (conftest): flagged children come first
     page.locator(ROWS).first.locator("a.rowlink").click()
@@ -41,7 +43,7 @@ def test_children_director_opens_the_top_child_sees_why_and_records_a_decision(
     # not yet assessed this cycle: the caseworker's own concern first, the score stays hidden
     expect(page.locator("#concern")).to_be_visible()
     assert page.locator("#score").count() == 0 and page.locator("#reasons").count() == 0
-    page.screenshot(path=str(SCREENSHOTS / "concern_before_score.png"))
+    page.screenshot(path=str(screenshots / "concern_before_score.png"))
     page.check("input[name=level][value=medium]")
     page.locator("#concern button[type=submit]").click()
 
@@ -54,11 +56,11 @@ def test_children_director_opens_the_top_child_sees_why_and_records_a_decision(
     expect(freshness.filter(has_text="走访记录")).to_have_count(1)
     expect(freshness.filter(has_text="学校出勤")).to_have_count(1)
     expect(page.locator("#rules")).to_contain_text("与评分无关")
-    page.screenshot(path=str(SCREENSHOTS / "child_panel.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "child_panel.png"), full_page=True)
 
     page.get_by_role("link", name="记录决定").click()
     expect(page.locator("#decide")).to_be_visible()
-    page.screenshot(path=str(SCREENSHOTS / "decision_form.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "decision_form.png"), full_page=True)
     page.check("input[name=action][value=schedule_visit]")
     page.fill("textarea[name=notes]", "周五下午入户")
     page.locator("#decide button[type=submit]").click()
@@ -89,10 +91,10 @@ def test_children_director_opens_the_top_child_sees_why_and_records_a_decision(
 
 @pytest.mark.browser
 def test_visit_list_puts_rule_flagged_children_first_and_shows_what_the_api_ranks(
-    sessions, signed_in, web_world
+    sessions, signed_in, web_world, screenshots
 ):
     page = signed_in("children_director", DESKTOP)
-    page.screenshot(path=str(SCREENSHOTS / "visit_list_desktop.png"))
+    page.screenshot(path=str(screenshots / "visit_list_desktop.png"))
     rows = _dom_rows(page)
     api = sessions.api_list("children_director")
     assert [r["child"] for r in rows] == [r["child_key"] for r in api["rows"]]
@@ -244,7 +246,33 @@ def test_county_staff_open_the_whole_county_and_can_narrow_it_to_a_township(sess
         assert outside and not [r for r in outside if f'data-child="{r["child_key"]}"' in one.text]
 
 
-def test_the_child_page_draws_raising_reasons_red_and_protective_ones_green(sessions, web_world):
+def _hue_and_saturation(css_colour: str) -> tuple[float, float]:
+    """`rgb(r, g, b)` as the browser computes it → (hue in degrees, HLS saturation)."""
+    r, g, b = (int(v) / 255 for v in re.findall(r"\d+", css_colour)[:3])
+    hue, _, saturation = colorsys.rgb_to_hls(r, g, b)
+    return hue * 360, saturation
+
+
+def _looks_red(css_colour: str) -> bool:
+    hue, saturation = _hue_and_saturation(css_colour)
+    return saturation > 0.3 and (hue <= 20 or hue >= 340)
+
+
+def _looks_green(css_colour: str) -> bool:
+    hue, saturation = _hue_and_saturation(css_colour)
+    return saturation > 0.3 and 90 <= hue <= 160
+
+
+BARS_AS_DRAWN = """els => els.map(li => {
+    const bar = li.querySelector('.bar'), dir = li.querySelector('.dir');
+    return {label: li.querySelector('.label').innerText, direction: dir.innerText,
+            bar: getComputedStyle(bar).backgroundColor, word: getComputedStyle(dir).color,
+            width: bar.getBoundingClientRect().width};
+})"""
+
+
+@pytest.mark.browser
+def test_the_child_page_draws_raising_reasons_red_and_protective_ones_green(sessions, signed_in, web_world):
     import httpx
 
     token = sessions.token("data_team")  # reads without the concern question, so the panel shows at once
@@ -259,13 +287,24 @@ def test_the_child_page_draws_raising_reasons_red_and_protective_ones_green(sess
     both = [p for p in panels if p["reasons"] and p["protective_reasons"]]
     assert both, "the real model gives some children both kinds of reason"
     panel = both[0]
-    with sessions.client("data_team") as client:
-        page = client.get(f"/children/{panel['child_key']}").text
-    section = page[page.index('id="reasons"') : page.index("</section>", page.index('id="reasons"'))]
-    assert section.count('<li class="up"') == len(panel["reasons"])
-    assert section.count('<li class="down"') == len(panel["protective_reasons"])
-    for reason in panel["reasons"] + panel["protective_reasons"]:
-        assert reason["text_zh"] in section
-    assert section.index(panel["reasons"][0]["text_zh"]) < section.index(
-        panel["protective_reasons"][0]["text_zh"]
-    )
+    page = signed_in("data_team", DESKTOP)
+    page.goto(f"/children/{panel['child_key']}")
+    drawn = page.locator("#reasons ul.bars li").evaluate_all(BARS_AS_DRAWN)
+    raising = [r["text_zh"] for r in panel["reasons"]]
+    protective = [r["text_zh"] for r in panel["protective_reasons"]]
+    # the bars in the API's order, raising ones first, each with its own words
+    assert len(drawn) == len(raising) + len(protective)
+    for bar, text in zip(drawn, raising + protective, strict=True):
+        assert bar["label"].startswith(text), (bar["label"], text)
+        assert bar["width"] > 0, f"{text}: no bar to see"
+    # what a person sees: the colours the browser paints, red for raising, green for protective
+    for bar in drawn[: len(raising)]:
+        assert _looks_red(bar["bar"]) and _looks_red(bar["word"]), bar
+        assert bar["direction"] == "提高"
+    for bar in drawn[len(raising) :]:
+        assert _looks_green(bar["bar"]) and _looks_green(bar["word"]), bar
+        assert bar["direction"] == "降低"
+    # and the legend above the bars names the same colours in the same paint
+    legend = page.locator("#reasons p.muted")
+    assert _looks_red(legend.locator(".up-text").evaluate("e => getComputedStyle(e).color"))
+    assert _looks_green(legend.locator(".down-text").evaluate("e => getComputedStyle(e).color"))
