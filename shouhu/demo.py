@@ -38,11 +38,11 @@ SECRETS_FILE = "demo.env"  # in data_dir, beside (not inside) the files `--fresh
 # listens on 127.0.0.1; these accounts are for trying Shouhu, never for real data.
 DEMO_ACCOUNTS: tuple[tuple[str, str, str, str], ...] = (
     # username, role, area kind, password
-    ("zhuren", "children_director", "village", "shouhu-zhuren-1"),
-    ("dudao", "supervisor", "township", "shouhu-dudao-1"),
-    ("xianmz", "county", "county", "shouhu-xianmz-1"),
-    ("shuju", "data_team", "", "shouhu-shuju-1"),
-    ("guanli", "admin", "", "shouhu-guanli-1"),
+    ("zhuren", "children_director", "village", "demo-lantern-01"),
+    ("dudao", "supervisor", "township", "demo-harbor-02"),
+    ("xianmz", "county", "county", "demo-meadow-03"),
+    ("shuju", "data_team", "", "demo-summit-04"),
+    ("guanli", "admin", "", "demo-orchard-05"),
 )
 ROLE_ZH = {
     "children_director": "儿童主任",

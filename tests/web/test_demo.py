@@ -8,6 +8,9 @@ import pytest
 def test_building_the_demo_world_again_reuses_the_county_and_the_champion(web_world):
     from shouhu import demo
 
+    # the server of this process may hold the warehouse open read-only (earlier page tests), and DuckDB
+    # opens a file with one configuration per process; it reopens by itself on the next request
+    web_world.app.state.services.warehouse.close()
     again = demo.build_world(web_world.settings, web_world.county, progress=False)
     assert again.reused == ["simulate", "train"]
     assert again.model_version == web_world.world.model_version
