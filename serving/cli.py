@@ -6,6 +6,7 @@ Account changes made here (add, disable, reset-password, sign-out) are written t
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -119,7 +120,7 @@ def _actor() -> tuple[str, str]:
     return f"cli:{who}"[:64], "admin"
 
 
-def _change(username: str, what: str, change, *args) -> None:  # type: ignore[no-untyped-def]
+def _change(username: str, what: str, change: Callable[..., object], *args: str) -> None:
     """Apply `change(session, username, *args)` and its audit row in one transaction."""
     from serving import audit
     from serving.users import NoSuchUser

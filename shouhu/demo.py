@@ -409,6 +409,7 @@ def demo(
     settings = demo_secrets(settings)
     say(f"secrets of this data folder: {settings.data_dir / SECRETS_FILE} (demo only; generated once)")
     try:
+        settings.require_secrets()  # a public or short secret set in the environment is refused here too
         world = build_world(settings, default_county(children), say=say)
         accounts = create_accounts(settings, world)
     except ValueError as exc:
