@@ -131,10 +131,11 @@ def test_the_demo_on_its_own_defaults_builds_a_champion_working_accounts_and_a_v
         try:
             with services.session() as session:
                 signed_in = {a.role: authenticate(session, a.username, a.password) for a in accounts}
-                assert {role: p.role.value for role, p in signed_in.items() if p} == {
+                assert {role: p.principal.role.value for role, p in signed_in.items() if p} == {
                     a.role: a.role for a in accounts
                 }
-                listed = casework.visit_list(services, session, signed_in["children_director"])
+                director = signed_in["children_director"].principal
+                listed = casework.visit_list(services, session, director)
         finally:
             services.stop()
     finally:
