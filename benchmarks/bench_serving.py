@@ -16,6 +16,7 @@ import datetime as dt
 import http.client
 import multiprocessing as mp
 import os
+import secrets
 import socket
 import statistics
 import sys
@@ -68,6 +69,7 @@ def main() -> None:
             "SHOUHU_WAREHOUSE": str(county.warehouse),
             "SHOUHU_MLFLOW_TRACKING_URI": uri,
             "SHOUHU_PSEUDONYM_SECRET": f.SECRET,
+            "SHOUHU_TOKEN_SECRET": secrets.token_urlsafe(32),  # the server refuses the public default
             "SHOUHU_DATA_DIR": str(tmp),
         }
     )

@@ -25,9 +25,14 @@ def ingest(
     from data_contracts.ingest import ingest_folder
     from data_contracts.readers import FileProblem
     from data_contracts.report import render_report
-    from shouhu.settings import get_settings
+    from shouhu.settings import InsecureSettings, get_settings
 
     settings = get_settings()
+    try:
+        settings.require_secrets("pseudonym_secret")  # keys made with a public secret could be linked back
+    except InsecureSettings as exc:
+        typer.echo(f"shouhu ingest: {exc}", err=True)
+        raise typer.Exit(2) from None
     console = Console()
     try:
         report = ingest_folder(

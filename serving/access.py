@@ -40,6 +40,11 @@ AREA_DIGITS: dict[Role, int | None] = {
 }
 NAME_ROLES = frozenset({Role.children_director, Role.supervisor, Role.county})
 DECISION_ROLES = NAME_ROLES
+# Who may open one child's record (panel, decisions, concern level): the caseworkers. The data team and admins
+# work with aggregates and pseudonymous keys only; a count of fewer than SMALL_CELL children is not shown
+# to them.
+CHILD_RECORD_ROLES = NAME_ROLES
+SMALL_CELL = 5
 AUDIT_ROLES = frozenset({Role.county, Role.admin})
 
 
@@ -102,6 +107,10 @@ class Principal:
     def sees_free_text(self) -> bool:
         """Reasons and visit notes are free text and may name people: the same roles as names."""
         return self.role in NAME_ROLES
+
+    @property
+    def sees_child_records(self) -> bool:
+        return self.role in CHILD_RECORD_ROLES
 
     def covers_village(self, village_code: str) -> bool:
         return village_code.startswith(self.prefix)
@@ -170,6 +179,11 @@ def resolve_scope(
         )
     principal.check_scope(scope)
     return scope
+
+
+def small_cell(count: int) -> bool:
+    """A count of 1–4 children: shown to the data team and admins as "<5" (it could single a child out)."""
+    return 0 < count < SMALL_CELL
 
 
 def has_default_area(principal: Principal) -> bool:

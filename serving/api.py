@@ -4,6 +4,7 @@ checks, names, audit log) and turn its domain errors into HTTP answers."""
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Annotated
@@ -239,7 +240,25 @@ def readyz(svc: Svc, response: Response) -> dict[str, object]:
     return {"ready": ready, **checks}
 
 
-@router.get("/metrics", tags=["ops"], summary="Prometheus 指标", response_class=Response)
+def metrics_token(svc: Svc, request: Request) -> None:
+    """/metrics answers only a scraper holding SHOUHU_METRICS_TOKEN (Bearer); without one set it is off."""
+    expected = svc.settings.metrics_token
+    if expected is None:
+        raise HTTPException(404, "metrics are off: set SHOUHU_METRICS_TOKEN and scrape with it (Bearer)")
+    given = request.headers.get("authorization", "")
+    wanted = f"Bearer {expected.get_secret_value()}"
+    if not hmac.compare_digest(given.encode(), wanted.encode()):
+        raise HTTPException(401, "metrics need the metrics token (Bearer)", headers=UNAUTHORIZED)
+
+
+@router.get(
+    "/metrics",
+    tags=["ops"],
+    summary="Prometheus 指标（需 SHOUHU_METRICS_TOKEN）",
+    response_class=Response,
+    responses={401: {"model": schemas.Problem}, 404: {"model": schemas.Problem}},
+    dependencies=[Depends(metrics_token)],
+)
 def metrics(svc: Svc) -> Response:
     current = svc.champion.current
     if current is not None and current.version.isdigit():

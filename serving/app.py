@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from serving.champion import ModelUnavailable
+from serving.headers import SecurityHeaders
 from serving.metrics import MetricsMiddleware
 from serving.scoring import MatrixBuilder
 from serving.services import Services
@@ -20,11 +21,15 @@ log = logging.getLogger("shouhu.serving")
 
 DESCRIPTION = """守护 Shouhu：农村留守儿童预警排查走访名单。评分仅供参考，由工作人员决定。
 
-Roles: children_director (own village), supervisor (own township), county, data_team (pseudonymous keys, no
-names), admin (accounts, audit). Every read of a child's record is written to the audit log."""
+Roles: children_director (own village), supervisor (own township), county, data_team and admin (lists of
+pseudonymous keys at township or county level, no names, no single child's record; admin also reads the audit
+log). Every read of a child's record is written to the audit log."""
 
 
 def create_app(settings: Settings, builder: MatrixBuilder | None = None) -> FastAPI:
+    """Raises shouhu.settings.InsecureSettings for a public default or short secret (unless the development
+    flag SHOUHU_ALLOW_DEV_SECRETS is set): the server never runs on a secret anyone can read."""
+    settings.require_secrets()
     services = Services(settings, builder)
 
     @asynccontextmanager
@@ -55,5 +60,9 @@ def create_app(settings: Settings, builder: MatrixBuilder | None = None) -> Fast
     from serving.web import mount as mount_pages  # the caseworker pages (serving/web)
 
     mount_pages(app)
+    from serving.web.csrf import SameOriginForms
+
     app.add_middleware(MetricsMiddleware, metrics=services.metrics)
+    app.add_middleware(SameOriginForms)
+    app.add_middleware(SecurityHeaders)  # outermost: every answer gets the headers, a refused form too
     return app

@@ -12,7 +12,12 @@ Both edges call these functions: the API routes (`serving.api`, JSON) and the ca
 | `SignInRefused` / `TooManyAttempts` | wrong password / too many tries | 401 / 429 |
 | `champion.ModelUnavailable`, `warehouse.WarehouseUnavailable` | the service is not ready | 503 |
 
-Every read of a child's record by a person writes one audit row (`ok`, `denied` or `not_found`)."""
+Every read of a child's record by a person writes one audit row (`ok`, `denied` or `not_found`); a decision or
+a concern level commits in one transaction with its audit row, so a crash leaves both or neither.
+
+Least privilege: only caseworkers (`access.CHILD_RECORD_ROLES`) open one child's record; the data team and
+admins get lists of pseudonymous keys with the model's output, areas no finer than the township, and no age,
+visit dates or findings (`reduce_row`; docs/security.md)."""
 
 from __future__ import annotations
 
@@ -26,19 +31,21 @@ from sqlalchemy.orm import Session
 from serving import audit, concerns, decisions, explain, schemas, visit_lists
 from serving.access import (
     AUDIT_ROLES,
+    CHILD_RECORD_ROLES,
     DECISION_ROLES,
     AccessDenied,
     Principal,
     Scope,
     has_default_area,
     resolve_scope,
+    township_of,
 )
 from serving.child_panel import build_panel, decision_views, locate_child
 from serving.decisions import ACTION_ZH, Action, NotFound
 from serving.security import TokenError, issue_token, read_token
 from serving.services import Services
 from serving.tables import Decision, VisitList, VisitListRow
-from serving.users import authenticate, load_principal
+from serving.users import authenticate, load_account
 
 EARLIEST = dt.date(2000, 1, 1)
 __all__ = ["AccessDenied", "InvalidRequest", "NotFound", "SignInRefused", "TooManyAttempts"]
@@ -107,32 +114,48 @@ def check_as_of(as_of: dt.date | None) -> dt.date | None:
 
 # --- sign-in --------------------------------------------------------------------------------------
 def sign_in(svc: Services, session: Session, client: str, username: str, password: str) -> schemas.Token:
-    """Rate limit per address and per username, password check, audit row, signed token."""
-    wait = svc.token_limiter.hit(f"ip:{client}", f"user:{username[:64]}")
+    """The failed-attempt limit (serving.ratelimit), password check, audit row, signed token carrying the
+    account's token version. `client` is the peer address (or the one a trusted proxy names)."""
+    name = username[:64]
+    wait = svc.token_limiter.wait(name, client)
     if wait:
+        audit.record(session, (name, "unknown"), "sign_in", "denied", detail=f"rate limited; from {client}")
         raise TooManyAttempts(wait)
     if "\x00" in username or "\x00" in password:
         # PostgreSQL text cannot hold NUL; such a name matches no account, so refuse before any query.
+        svc.token_limiter.failed(name, client)
         raise SignInRefused("wrong username or password")
-    who = authenticate(session, username, password)
-    if who is None:
-        audit.record(session, (username[:64], "unknown"), "sign_in", "denied")
+    signed = authenticate(session, username, password)
+    if signed is None:
+        svc.token_limiter.failed(name, client)
+        audit.record(session, (name, "unknown"), "sign_in", "denied", detail=f"from {client}")
         raise SignInRefused("wrong username or password")
-    audit.record(session, who, "sign_in", "ok")
+    who = signed.principal
+    audit.record(session, who, "sign_in", "ok", detail=f"from {client}")
     minutes = svc.settings.token_minutes
-    token = issue_token(who.username, svc.settings.token_secret.get_secret_value(), minutes)
+    secret = svc.settings.token_secret.get_secret_value()
+    token = issue_token(who.username, secret, minutes, version=signed.token_version)
     return schemas.Token(access_token=token, expires_in=minutes * 60, role=who.role.value)
 
 
+def sign_out(svc: Services, session: Session, who: Principal) -> None:
+    """Signing out of the pages is written to the audit log (the cookie is dropped by the page)."""
+    audit.record(session, who, "sign_out", "ok")
+
+
 def principal_from_token(svc: Services, session: Session, token: str) -> Principal:
+    """The principal of a valid token whose account is active and still at the token's version (disabling,
+    a password reset or `shouhu users sign-out` raise the version; the check's answer is cached ≤ 5 s)."""
     try:
-        username = read_token(token, svc.settings.token_secret.get_secret_value())
+        claims = read_token(token, svc.settings.token_secret.get_secret_value())
     except TokenError as exc:
         raise SignInRefused(str(exc)) from None
-    who = svc.principals.get(username, lambda: load_principal(session, username))
-    if who is None:
+    account = svc.principals.get(claims.username, lambda: load_account(session, claims.username))
+    if account is None:
         raise SignInRefused("account not found or disabled")
-    return who
+    if account.token_version != claims.version:
+        raise SignInRefused("token revoked; sign in again")
+    return account.principal
 
 
 # --- visit lists ----------------------------------------------------------------------------------
@@ -158,6 +181,10 @@ def visit_list(
             scope = resolve_scope(who, village, township, whole_area)
         except ValueError as exc:
             raise InvalidRequest(str(exc)) from None
+        if scope.kind == "village" and who.role not in CHILD_RECORD_ROLES:
+            raise AccessDenied(
+                f"角色 {who.role} 只能查看乡镇或全县的名单（单个村的名单人数太少，可识别到个人）"
+            )
     model = svc.champion.require()
     as_of = as_of or svc.warehouse.latest_date() or dt.date.today()
     hits = svc.scorer.hits
@@ -174,6 +201,27 @@ def visit_list(
         scope=str(scope),
         detail=f"list {the_list.id} rows 1-{len(rows)}",
     )
+    out_rows = [
+        schemas.VisitListRow(
+            list_row_id=r.id,
+            rank=r.rank,
+            child_key=r.child_key,
+            name=names.get(r.child_key),
+            village_code=r.village_code,
+            age_years=r.age_years,
+            band=r.band,
+            band_zh=explain.band_zh(r.band),
+            percentile=r.percentile,
+            probability=r.probability,
+            rule_flags=explain.rule_flags(r.rule_flags),
+            reasons=explain.with_text(explain.split_reasons(r.reasons, r.protective_reasons)[0]),
+            days_since_last_visit=r.days_since_last_visit,
+            data_freshness=r.data_freshness,
+        )
+        for r in rows
+    ]
+    if who.role not in CHILD_RECORD_ROLES:
+        out_rows = [reduce_row(r) for r in out_rows]
     return schemas.VisitList(
         list_id=the_list.id,
         scope=str(scope),
@@ -183,25 +231,22 @@ def visit_list(
         created_at=the_list.created_at,
         tie_break=the_list.tie_break,
         total=the_list.row_count,
-        rows=[
-            schemas.VisitListRow(
-                list_row_id=r.id,
-                rank=r.rank,
-                child_key=r.child_key,
-                name=names.get(r.child_key),
-                village_code=r.village_code,
-                age_years=r.age_years,
-                band=r.band,
-                band_zh=explain.band_zh(r.band),
-                percentile=r.percentile,
-                probability=r.probability,
-                rule_flags=explain.rule_flags(r.rule_flags),
-                reasons=explain.with_text(explain.split_reasons(r.reasons, r.protective_reasons)[0]),
-                days_since_last_visit=r.days_since_last_visit,
-                data_freshness=r.data_freshness,
-            )
-            for r in rows
-        ],
+        rows=out_rows,
+    )
+
+
+def reduce_row(row: schemas.VisitListRow) -> schemas.VisitListRow:
+    """A list row as the data team and admins see it: the pseudonymous key and the model's output (rank,
+    score, band, rule flags, reasons); the area only as the township; no age, no days since the last visit,
+    no per-feed record dates — with them a child of a small village could be picked out."""
+    return row.model_copy(
+        update={
+            "name": None,
+            "village_code": township_of(row.village_code),
+            "age_years": None,
+            "days_since_last_visit": None,
+            "data_freshness": {},
+        }
     )
 
 
@@ -236,6 +281,7 @@ def record_export(
 def open_child(svc: Services, session: Session, who: Principal, child_key: str, action: str) -> str:
     """The child's village, once the caller may open it (a denial or a miss is audited under `action`)."""
     with audited(svc, session, who, action, child_key=child_key):
+        who.require(CHILD_RECORD_ROLES, "查看单个儿童的记录（只看汇总与假名编号）")
         village = locate_child(session, svc.warehouse, child_key, svc.panel_cache)
         if village is None:
             raise NotFound(f"no child with key {child_key}")
@@ -306,15 +352,18 @@ def record_decision(
         except ValueError as exc:  # ReasonRequired, or a correction of another child's decision
             session.rollback()
             raise InvalidRequest(str(exc)) from None
-    _audit(
-        svc,
+    # the decision and its audit row in one transaction: after a crash there are both or neither
+    audit.record(
         session,
         who,
         "record_decision",
         "ok",
         child_key=decision.child_key,
         detail=f"decision {decision.id}",
+        commit=False,
     )
+    session.commit()
+    svc.metrics.audit_rows.labels("ok").inc()
     svc.metrics.decisions.labels(decision.action).inc()
     return decision_views([decision], who)[0]
 
@@ -355,8 +404,12 @@ def record_concern(
     with audited(svc, session, who, concerns.ACTION, child_key=child_key):
         if not may_decide(who):
             raise AccessDenied("该角色不记录担忧程度")
-    concerns.record(session, who, child_key, cycle, level)
-    _audit(svc, session, who, concerns.ACTION, "ok", child_key=child_key, detail=f"cycle {cycle.isoformat()}")
+    row = concerns.record(session, who, child_key, cycle, level)
+    # one transaction with its audit row, as for decisions
+    detail = f"concern {row.id} cycle {cycle.isoformat()}"
+    audit.record(session, who, concerns.ACTION, "ok", child_key=child_key, detail=detail, commit=False)
+    session.commit()
+    svc.metrics.audit_rows.labels("ok").inc()
 
 
 # --- audit log ------------------------------------------------------------------------------------

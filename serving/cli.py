@@ -1,8 +1,12 @@
-"""`shouhu serve` and `shouhu users` (issue 6). Heavy modules are imported inside the commands."""
+"""`shouhu serve` and `shouhu users`. Heavy modules are imported inside the commands.
+
+Account changes made here (add, disable, reset-password, sign-out) are written to the audit log as done by
+`cli:<operating-system user>` in the role `admin`."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -28,11 +32,16 @@ def serve(
         migrate(make_engine(settings.database_url))
         typer.echo("database schema is up to date")
         return
-    import uvicorn
-
+    from serving import server
     from serving.app import create_app
+    from shouhu.settings import InsecureSettings
 
-    uvicorn.run(create_app(settings), host=host, port=port, workers=1, log_level="info")
+    try:
+        app = create_app(settings)
+    except InsecureSettings as exc:
+        typer.echo(f"shouhu serve: {exc}", err=True)
+        raise typer.Exit(2) from None
+    server.run(app, settings, host, port, log_level="info")
 
 
 def _session():
@@ -75,7 +84,9 @@ def users_add(
         bool, typer.Option("--password-stdin", help="Read the password from stdin.")
     ] = False,
 ) -> None:
-    """Add a user; the password is read from stdin (never a command-line argument)."""
+    """Add a user; the password is read from stdin (never a command-line argument). Passwords: at least 10
+    characters, not a common one, not containing the username, not easily guessed."""
+    from serving import audit
     from serving.users import add_user
 
     if not password_stdin:
@@ -95,7 +106,70 @@ def users_add(
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
+        audit.record(session, _actor(), "add_user", "ok", detail=f"user {user.username} ({user.role})")
         typer.echo(f"added {user.username} ({user.role}{', ' + user.area_code if user.area_code else ''})")
+
+
+def _actor() -> tuple[str, str]:
+    import getpass
+
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):
+        who = "unknown"
+    return f"cli:{who}"[:64], "admin"
+
+
+def _change(username: str, what: str, change: Callable[..., object], *args: str) -> None:
+    """Apply `change(session, username, *args)` and its audit row in one transaction."""
+    from serving import audit
+    from serving.users import NoSuchUser
+
+    with _session() as session:
+        try:
+            change(session, username, *args)
+        except (NoSuchUser, ValueError) as exc:
+            session.rollback()
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        audit.record(session, _actor(), what, "ok", detail=f"user {username}", commit=False)
+        session.commit()
+
+
+@users_app.command("disable")
+def users_disable(username: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """Disable an account: it cannot sign in, and every token it holds stops working within seconds."""
+    from serving.users import disable_user
+
+    _change(username, "disable_user", disable_user)
+    typer.echo(f"disabled {username}; its sessions are revoked")
+
+
+@users_app.command("reset-password")
+def users_reset_password(
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the new password from stdin.")
+    ] = False,
+) -> None:
+    """Set a new password (the password policy applies) and revoke every token issued before."""
+    from serving.users import reset_password
+
+    if not password_stdin:
+        typer.echo("give --password-stdin and pipe the new password in", err=True)
+        raise typer.Exit(2)
+    password = sys.stdin.readline().rstrip("\r\n")
+    _change(username, "reset_password", reset_password, password)
+    typer.echo(f"new password set for {username}; its earlier sessions are revoked")
+
+
+@users_app.command("sign-out")
+def users_sign_out(username: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """End every session of an account (e.g. a lost phone); it may sign in again with its password."""
+    from serving.users import sign_out_everywhere
+
+    _change(username, "sign_out_everywhere", sign_out_everywhere)
+    typer.echo(f"every session of {username} is revoked")
 
 
 @users_app.command("list")

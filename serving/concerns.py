@@ -21,6 +21,7 @@ LEVELS: dict[str, str] = {
 
 
 def record(session: Session, who: Principal, child_key: str, cycle: dt.date, level: str) -> ConcernLevel:
+    """Adds the level, uncommitted (flushed for its id): the caller commits it with its audit row."""
     if level not in LEVELS:
         raise ValueError(f"unknown concern level {level!r}; one of {', '.join(LEVELS)}")
     row = ConcernLevel(
@@ -32,7 +33,7 @@ def record(session: Session, who: Principal, child_key: str, cycle: dt.date, lev
         given_at=dt.datetime.now(dt.UTC),
     )
     session.add(row)
-    session.commit()
+    session.flush()
     return row
 
 

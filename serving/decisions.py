@@ -58,7 +58,7 @@ def is_out_of_order(session: Session, row: VisitListRow) -> bool:
     return session.scalar(undecided_above) is not None
 
 
-def record_decision(
+def record_decision(  # adds the decision, uncommitted: the caller commits it with its audit row
     session: Session,
     principal: Principal,
     *,
@@ -106,7 +106,7 @@ def record_decision(
         decided_at=dt.datetime.now(dt.UTC),
     )
     session.add(decision)
-    session.commit()
+    session.flush()  # its id, for the audit row the caller adds before committing both together
     return decision
 
 

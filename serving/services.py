@@ -15,7 +15,7 @@ from serving.champion import Champion
 from serving.child_panel import LRU
 from serving.db import make_engine, make_sessionmaker, migrate
 from serving.metrics import Metrics
-from serving.ratelimit import RateLimiter
+from serving.ratelimit import SignInLimiter
 from serving.scoring import MatrixBuilder, Scorer
 from serving.warehouse import Warehouse
 from shouhu.settings import Settings
@@ -51,8 +51,9 @@ class Services:
         self.scorer = Scorer(self.warehouse, self.champion, builder)
         self.panel_cache = LRU(4096)
         self.metrics = Metrics()
-        self.token_limiter = RateLimiter(attempts=10, window_seconds=60.0)
-        # token subject -> principal, for a few seconds: a disabled account stops working within that time
+        self.token_limiter = SignInLimiter()
+        # token subject -> (principal, token version), for a few seconds: a disabled account, a reset password
+        # or a revoked token stops working within that time
         self.principals = TTLCache(seconds=5.0)
         self._users = 0  # lifespans running on this app (a test client and a live server may share it)
         self._lock = threading.Lock()

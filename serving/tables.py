@@ -39,6 +39,8 @@ class User(Base):
     area_code: Mapped[str | None] = mapped_column(String(12))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # raised to revoke every token issued before (disable, password reset, sign-out); migration 0004
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class VisitList(Base):

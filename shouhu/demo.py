@@ -1,8 +1,13 @@
 """`shouhu demo` (issue 7): simulate → ingest → features → train → promote → demo accounts → serve.
 
-Everything lands where the settings point (data_dir, warehouse, MLflow, service database), so `shouhu serve`
-afterwards serves the same world. A second run reuses what the first one built; `--fresh` removes only the
-files the demo itself created (recorded in `<data_dir>/demo/demo.json`) and builds again.
+Everything lands where the settings point (data_dir, warehouse, MLflow, service database); a second run reuses
+what the first one built and serves it again; `--fresh` removes only the files the demo itself created
+(recorded in `<data_dir>/demo/demo.json`) and builds again.
+
+Secrets: unless SHOUHU_PSEUDONYM_SECRET / SHOUHU_TOKEN_SECRET are set, the demo generates random ones once per
+data folder (`<data_dir>/demo.env`, readable by its owner only) and reuses them, so pseudonymous keys stay
+stable across runs and no public default secret is ever used. `shouhu serve` on the demo's world needs them in
+its environment: `set -a; . data/demo.env; set +a`.
 
 `build_world` and `create_accounts` are also what the web tests use to build their world (tests/web), so the
 demo's path is exercised by every test run. Heavy modules are imported inside the functions (`shouhu --help`
@@ -28,15 +33,16 @@ if TYPE_CHECKING:
 
 Say = Callable[[str], None]
 MARKER = "demo.json"
+SECRETS_FILE = "demo.env"  # in data_dir, beside (not inside) the files `--fresh` removes
 # Demo passwords are fixed so a second run (which reuses the accounts) can print them again. The server only
 # listens on 127.0.0.1; these accounts are for trying Shouhu, never for real data.
 DEMO_ACCOUNTS: tuple[tuple[str, str, str, str], ...] = (
     # username, role, area kind, password
-    ("zhuren", "children_director", "village", "shouhu-zhuren-1"),
-    ("dudao", "supervisor", "township", "shouhu-dudao-1"),
-    ("xianmz", "county", "county", "shouhu-xianmz-1"),
-    ("shuju", "data_team", "", "shouhu-shuju-1"),
-    ("guanli", "admin", "", "shouhu-guanli-1"),
+    ("zhuren", "children_director", "village", "demo-lantern-01"),
+    ("dudao", "supervisor", "township", "demo-harbor-02"),
+    ("xianmz", "county", "county", "demo-meadow-03"),
+    ("shuju", "data_team", "", "demo-summit-04"),
+    ("guanli", "admin", "", "demo-orchard-05"),
 )
 ROLE_ZH = {
     "children_director": "儿童主任",
@@ -313,6 +319,38 @@ def create_accounts(settings: Settings, world: World) -> list[Account]:
     return out
 
 
+def demo_secrets(settings: Settings) -> Settings:
+    """`settings` with the demo's own random secrets for every secret not set in the environment: read from
+    `<data_dir>/demo.env`, or generated there once (mode 0600)."""
+    import secrets
+
+    from pydantic import SecretStr
+
+    from shouhu.settings import SECRET_ENV
+
+    path = settings.data_dir / SECRETS_FILE
+    stored: dict[str, str] = {}
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            key, sep, value = line.partition("=")
+            if sep and key.strip() in SECRET_ENV.values():
+                stored[key.strip()] = value.strip()
+    missing = [env for env in SECRET_ENV.values() if env not in stored]
+    if missing:
+        stored.update({env: secrets.token_urlsafe(32) for env in missing})
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = "# shouhu demo secrets for this data folder (generated; demo only)\n" + "".join(
+            f"{env}={value}\n" for env, value in stored.items()
+        )
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+    update = {
+        field: stored[env] for field, env in SECRET_ENV.items() if field not in settings.model_fields_set
+    }
+    return settings.model_copy(update={k: SecretStr(v) for k, v in update.items()})
+
+
 def default_county(children: int = 600, seed: int = 7) -> SimulationConfig:
     from simulation.config import SimulationConfig
 
@@ -368,7 +406,10 @@ def demo(
         console.print(f"[dim]{time.perf_counter() - began:6.1f}s[/] · {message}")
 
     console.rule("守护 Shouhu demo — 评分仅供参考，由工作人员决定")
+    settings = demo_secrets(settings)
+    say(f"secrets of this data folder: {settings.data_dir / SECRETS_FILE} (demo only; generated once)")
     try:
+        settings.require_secrets()  # a public or short secret set in the environment is refused here too
         world = build_world(settings, default_county(children), say=say)
         accounts = create_accounts(settings, world)
     except ValueError as exc:
@@ -383,10 +424,12 @@ def demo(
     _print_accounts(console, accounts, world.area_names, url)
     console.print(f"先用 [bold]zhuren[/] 登录看本村走访清单；API 文档在 {url}docs")
     if no_serve:
-        console.print("--no-serve: not serving. Run `shouhu serve` (or `shouhu demo`) to open the pages.")
+        console.print(
+            "--no-serve: not serving. Run `shouhu demo` again to open the pages (it reuses everything), or "
+            f"`set -a; . {settings.data_dir / SECRETS_FILE}; set +a; uv run shouhu serve`."
+        )
         return
-    import uvicorn
-
+    from serving import server
     from serving.app import create_app
 
-    uvicorn.run(create_app(settings), host="127.0.0.1", port=port, workers=1, log_level="warning")
+    server.run(create_app(settings), settings, "127.0.0.1", port, log_level="warning")

@@ -8,6 +8,18 @@ from pathlib import Path
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Public development values: anyone can read them here, so nothing but a development run may use them.
+DEV_PSEUDONYM_SECRET = "shouhu-dev-secret-change-me"
+DEV_TOKEN_SECRET = "shouhu-dev-token-secret-change-me"
+KNOWN_SECRETS = frozenset({DEV_PSEUDONYM_SECRET, DEV_TOKEN_SECRET, "", "secret", "changeme", "change-me"})
+MIN_SECRET_LENGTH = 32
+SECRET_ENV = {"pseudonym_secret": "SHOUHU_PSEUDONYM_SECRET", "token_secret": "SHOUHU_TOKEN_SECRET"}
+NEW_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+
+
+class InsecureSettings(ValueError):
+    """A secret is a public default or too short, and development secrets are not allowed."""
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SHOUHU_", env_file=".env", extra="ignore")
@@ -22,11 +34,11 @@ class Settings(BaseSettings):
     mlflow_tracking_uri: str = Field("sqlite:///mlruns/mlflow.db", description="MLflow tracking + registry.")
     mlflow_artifact_root: Path = Field(Path("mlruns"), description="Where MLflow keeps run artifacts.")
     pseudonym_secret: SecretStr = Field(
-        SecretStr("shouhu-dev-secret-change-me"),
+        SecretStr(DEV_PSEUDONYM_SECRET),
         description="HMAC key for pseudonymous keys; change it in production (keys follow the secret).",
     )
     token_secret: SecretStr = Field(
-        SecretStr("shouhu-dev-token-secret-change-me"), description="Signs access tokens (JWT)."
+        SecretStr(DEV_TOKEN_SECRET), description="Signs access tokens (JWT) and the pages' CSRF tokens."
     )
     token_minutes: int = Field(60, ge=1, le=24 * 60)
     model_name: str = "shouhu-risk"
@@ -36,6 +48,21 @@ class Settings(BaseSettings):
         40, ge=1, description="Visit capacity k: visits one township makes per 30-day cycle."
     )
     feature_spec: Path | None = Field(None, description="Override for the indicator spec YAML.")
+    allow_dev_secrets: bool = Field(
+        False,
+        description="Development only: let the server and ingest run on public default or short secrets.",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description=(
+            "Comma-separated addresses or networks (CIDR) of reverse proxies whose X-Forwarded-For and "
+            "X-Forwarded-Proto are believed; empty (default): the peer address is the client's."
+        ),
+    )
+    metrics_token: SecretStr | None = Field(
+        None,
+        description="Bearer token a Prometheus scraper sends for GET /api/v1/metrics; unset: metrics off.",
+    )
 
     @model_validator(mode="after")
     def _follow_data_dir(self) -> Settings:
@@ -45,6 +72,33 @@ class Settings(BaseSettings):
         if "database_url" not in self.model_fields_set:
             self.database_url = f"sqlite:///{self.data_dir / 'shouhu.db'}"
         return self
+
+    def secret_problems(self, *names: str) -> list[str]:
+        """What is wrong with the named secrets (all of them by default): a public default or too short."""
+        problems = []
+        for name in names or tuple(SECRET_ENV):
+            value = getattr(self, name).get_secret_value()
+            if value in KNOWN_SECRETS:
+                problems.append(f"{SECRET_ENV[name]} is a public development value")
+            elif len(value) < MIN_SECRET_LENGTH:
+                problems.append(f"{SECRET_ENV[name]} is shorter than {MIN_SECRET_LENGTH} characters")
+        return problems
+
+    def require_secrets(self, *names: str) -> None:
+        """Raise InsecureSettings, saying how to set them, unless the named secrets are fit for real data or
+        SHOUHU_ALLOW_DEV_SECRETS is set (development on one's own machine)."""
+        problems = self.secret_problems(*names)
+        if problems and not self.allow_dev_secrets:
+            envs = [SECRET_ENV[n] for n in names or tuple(SECRET_ENV)]
+            raise InsecureSettings(
+                "refusing to run with insecure secrets: "
+                + "; ".join(problems)
+                + ". Set each to a random value of at least "
+                + f"{MIN_SECRET_LENGTH} characters and keep it (pseudonymous keys and sessions follow it), "
+                + "e.g. in .env: "
+                + " ".join(f'echo "{e}=$({NEW_SECRET})" >> .env;' for e in envs)
+                + " For development on your own machine only: SHOUHU_ALLOW_DEV_SECRETS=1."
+            )
 
     def ensure_dirs(self) -> None:
         """Create the local folders the defaults point at (called by commands, never at import)."""

@@ -163,6 +163,8 @@ def retrain(
     settings = get_settings()
     settings.ensure_dirs()
     try:
+        if feeds is not None:
+            settings.require_secrets("pseudonym_secret")  # it ingests, so it pseudonymizes
         done = workflow.retrain(settings, feeds, truth, _accepted(accept_disparity), say=_say)
     except ValueError as exc:
         _fail(f"shouhu retrain: {exc}")

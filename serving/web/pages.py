@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from serving import casework, concerns, schemas
-from serving.access import AccessDenied, Principal, Role, has_default_area
+from serving.access import AccessDenied, Principal, Role, has_default_area, small_cell
 from serving.champion import ModelUnavailable
 from serving.services import Services
 from serving.tables import VisitListRow
@@ -69,6 +69,10 @@ def sign_in(request: Request, svc: Services, session: Session, username: str, pa
         raise PageError(401, "账号或密码错误") from None
     except casework.TooManyAttempts:
         raise PageError(429, "尝试次数过多，请稍后再试") from None
+
+
+def sign_out(svc: Services, session: Session, who: Principal) -> None:
+    casework.sign_out(svc, session, who)
 
 
 def current_principal(request: Request, svc: Services, session: Session) -> Principal:
@@ -164,7 +168,7 @@ class ListPage:
     village: str | None
     band: str | None
     status: dict[int, str]  # list row id → latest decision (Chinese)
-    band_counts: dict[str, int]
+    band_counts: dict[str, str]  # band → count as shown ("<5" for 1–4 children to the data team and admins)
     whole_area: bool  # a county-wide list, shown up to WHOLE_AREA_ROWS rows
 
     @property
@@ -207,6 +211,7 @@ def list_page(
         if (village is None or r.village_code == village) and (band is None or r.band == band)
     ]
     counts = {b: sum(1 for r in data.rows if r.band == b) for b in BANDS}
+    shown = {b: "<5" if small_cell(n) and not who.sees_child_records else str(n) for b, n in counts.items()}
     with page_errors():
         areas = svc.warehouse.area_names()
     return ListPage(
@@ -218,8 +223,9 @@ def list_page(
         township,
         village,
         band,
-        casework.latest_decisions(session, [r.list_row_id for r in rows]),
-        counts,
+        # a list's 状态 column is casework: for the data team and admins it stays empty
+        casework.latest_decisions(session, [r.list_row_id for r in rows]) if who.sees_child_records else {},
+        shown,
         whole_area,
     )
 

@@ -19,11 +19,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
+from starlette.types import Scope
 
 from serving import api, casework, schemas
 from serving.access import ROLE_ZH, Principal
 from serving.services import Services
-from serving.web import pages, views
+from serving.web import csrf, pages, views
 from serving.web.pages import COOKIE, NotSignedIn, PageError
 
 HERE = Path(__file__).parent
@@ -42,16 +43,31 @@ def templates() -> Jinja2Templates:
         band_zh=views.band_zh,
         short_date=views.short_date,
         percentile_text=views.percentile_text,
+        width_class=width_class,
     )
     return t
 
 
+def width_class(percent: float) -> str:
+    """A bar's width as a CSS class (w-0 … w-100): the Content-Security-Policy allows no inline style."""
+    return f"w-{max(0, min(100, round(percent)))}"
+
+
 def render(request: Request, name: str, context: dict, status: int = 200) -> HTMLResponse:
+    # every form of a signed-in page carries the session's CSRF token (serving.web.csrf)
+    context = {"csrf": csrf.token_for(request), **context}
     response = templates().TemplateResponse(request, name, context, status_code=status)
     # pages carry children's names: a shared phone's browser must not keep them
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "same-origin"
     return response
+
+
+def refusal_page(scope: Scope) -> HTMLResponse:
+    """The Chinese 403 page of a refused cross-site or token-less form (nothing was done)."""
+    request = Request(scope)
+    context = {"title": csrf.TITLE, "message": csrf.MESSAGE, "status": 403, "csrf": None}
+    return templates().TemplateResponse(request, "error.html", context, status_code=403)
 
 
 def who(
@@ -65,6 +81,8 @@ def who(
 Svc = Annotated[Services, Depends(api.services)]
 Db = Annotated[Session, Depends(api.db)]
 Who = Annotated[Principal, Depends(who)]
+# after Who in a signature, so a signed-out caller is sent to the login page first
+CsrfChecked = Annotated[None, Depends(csrf.require_token)]
 Code = Annotated[str | None, Query(max_length=12)]
 
 
@@ -128,8 +146,23 @@ def login(
 
 
 @router.post("/logout")
-def logout() -> RedirectResponse:
+def logout(
+    request: Request,
+    svc: Svc,
+    session: Db,
+    csrf_token: Annotated[str, Form(max_length=128)] = "",
+) -> RedirectResponse:
+    """Sign out (audited). Without a session there is nothing to do; with one, the form's CSRF token must
+    match it, so another page cannot sign a caseworker out."""
     response = RedirectResponse("/login", status_code=303)
+    if request.cookies.get(COOKIE):
+        csrf.require_token(request, csrf_token)
+        try:
+            user = pages.current_principal(request, svc, session)
+        except NotSignedIn:
+            user = None
+        if user is not None:
+            pages.sign_out(svc, session, user)
     response.delete_cookie(COOKIE, path="/")
     return response
 
@@ -272,6 +305,7 @@ def concern(
     svc: Svc,
     session: Db,
     user: Who,
+    _csrf: CsrfChecked,
     child_key: str,
     level: Annotated[str, Form(max_length=16)],
     cycle: Annotated[dt.date, Form()],
@@ -320,6 +354,7 @@ def decide(
     svc: Svc,
     session: Db,
     user: Who,
+    _csrf: CsrfChecked,
     child_key: str,
     list_row_id: Annotated[str, Form(max_length=64)] = "",
     action: Annotated[str, Form(max_length=64)] = "",
@@ -368,6 +403,10 @@ def install_handlers(app: FastAPI) -> None:
             {"title": "无法处理", "message": views.validation_zh(list(exc.errors())), "status": 422},
             status=422,
         )
+
+    @app.exception_handler(csrf.CsrfRefused)
+    async def csrf_refused(request: Request, _exc: csrf.CsrfRefused) -> HTMLResponse:
+        return refusal_page(request.scope)
 
     @app.exception_handler(PageError)
     async def page_error(request: Request, exc: PageError) -> HTMLResponse:

@@ -16,7 +16,7 @@ from tests.data_contracts.test_ingest_runs import damaged_parquet, query
 
 @pytest.fixture(autouse=True)
 def _secret(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("SHOUHU_PSEUDONYM_SECRET", "cli-secret")
+    monkeypatch.setenv("SHOUHU_PSEUDONYM_SECRET", "cli-secret-of-at-least-thirty-two-characters")
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 import socket
 import threading
 import time
@@ -19,6 +20,7 @@ import pytest
 from tests.serving import factories as f
 
 TEST_URL_ENV = "SHOUHU_DATABASE_URL"
+TOKEN_SECRET = secrets.token_urlsafe(32)  # per test session, as a deployment sets its own
 
 
 def _recreate_schema(url: str) -> None:
@@ -80,6 +82,7 @@ def settings(database_url: str, county: f.County, mlflow_store: tuple[str, Path]
         warehouse=county.warehouse,
         mlflow_tracking_uri=mlflow_store[0],
         pseudonym_secret=f.SECRET,
+        token_secret=TOKEN_SECRET,
         model_poll_seconds=0.3,
         data_dir=tmp_path_factory.mktemp("data"),
     )
@@ -174,11 +177,15 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def live_server(app, client) -> Iterator[str]:
-    """The same app behind a real uvicorn server on a free port, in a thread."""
+    """The same app behind a real uvicorn server on a free port, in a thread, configured as `shouhu serve`
+    configures it (serving.server: no proxy headers believed unless from SHOUHU_TRUSTED_PROXIES)."""
     import uvicorn
 
+    from serving import server as serving_server
+
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    config = serving_server.config(app, app.state.services.settings, "127.0.0.1", port, log_level="warning")
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

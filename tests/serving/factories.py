@@ -13,7 +13,7 @@ import pandas as pd
 from data_contracts.pseudonym import child_key
 from tests.data_contracts.factories import row, rows, write
 
-SECRET = "serving-test-secret"
+SECRET = "serving-test-pseudonym-secret-0123456789"  # ≥ 32 characters: fit to serve
 COUNTY = "360321000000"
 TOWNSHIP_A = "360321101000"
 TOWNSHIP_B = "360321102000"

@@ -46,6 +46,8 @@ def shouhu_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     monkeypatch.setenv("SHOUHU_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("SHOUHU_WAREHOUSE", str(tmp_path / "data" / "warehouse.duckdb"))
     monkeypatch.setenv("SHOUHU_VISITS_PER_TOWNSHIP", "10")
+    # retrain ingests, so it needs a pseudonym secret fit for real data
+    monkeypatch.setenv("SHOUHU_PSEUDONYM_SECRET", "training-test-secret-of-at-least-32-chars")
     get_settings.cache_clear()
     yield tmp_path
     get_settings.cache_clear()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 import socket
 import threading
 import time
@@ -60,7 +61,8 @@ def web_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         or f"sqlite:///{root / 'data' / 'shouhu.db'}",
         "SHOUHU_MLFLOW_TRACKING_URI": f"sqlite:///{root / 'mlruns' / 'mlflow.db'}",
         "SHOUHU_MLFLOW_ARTIFACT_ROOT": str(root / "mlruns"),
-        "SHOUHU_PSEUDONYM_SECRET": "web-test-secret",
+        "SHOUHU_PSEUDONYM_SECRET": "web-test-pseudonym-secret-0123456789",
+        "SHOUHU_TOKEN_SECRET": secrets.token_urlsafe(32),
         "SHOUHU_VISITS_PER_TOWNSHIP": "10",
     }
     saved = {k: os.environ.get(k) for k in env}
@@ -130,8 +132,12 @@ def web_world(web_settings: Any) -> Iterator[WebWorld]:
     )
     flagged = _arrange_a_child_living_alone(web_settings, world)
     accounts = {a.role: a for a in demo.create_accounts(web_settings, world)}
+    from serving import server as serving_server
+
     app = create_app(web_settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning"))
+    server = uvicorn.Server(
+        serving_server.config(app, web_settings, "127.0.0.1", _free_port(), log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60

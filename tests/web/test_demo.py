@@ -8,6 +8,9 @@ import pytest
 def test_building_the_demo_world_again_reuses_the_county_and_the_champion(web_world):
     from shouhu import demo
 
+    # the server of this process may hold the warehouse open read-only (earlier page tests), and DuckDB
+    # opens a file with one configuration per process; it reopens by itself on the next request
+    web_world.app.state.services.warehouse.close()
     again = demo.build_world(web_world.settings, web_world.county, progress=False)
     assert again.reused == ["simulate", "train"]
     assert again.model_version == web_world.world.model_version
@@ -168,10 +171,11 @@ def test_the_demo_on_its_own_defaults_builds_a_champion_working_accounts_and_a_v
         try:
             with services.session() as session:
                 signed_in = {a.role: authenticate(session, a.username, a.password) for a in accounts}
-                assert {role: p.role.value for role, p in signed_in.items() if p} == {
+                assert {role: p.principal.role.value for role, p in signed_in.items() if p} == {
                     a.role: a.role for a in accounts
                 }
-                listed = casework.visit_list(services, session, signed_in["children_director"])
+                director = signed_in["children_director"].principal
+                listed = casework.visit_list(services, session, director)
         finally:
             services.stop()
     finally:
