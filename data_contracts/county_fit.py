@@ -50,7 +50,7 @@ def mismatch_message(folder: Path, warehouse: Path, problem: str, loaded_before:
     """One line: what is wrong and the two ways on."""
     done = "the tables before it in this run were loaded" if loaded_before else "nothing was loaded"
     return (
-        f"{folder} does not look like the county already in {warehouse}: {problem} ({done}). Load it into a "
+        f"{folder} does not look like the county already in {warehouse}: {problem}; {done}. Load it into a "
         "warehouse of its own (--warehouse FILE or SHOUHU_WAREHOUSE), or pass --allow-mixed to add it to "
         "this one anyway"
     )

@@ -76,14 +76,16 @@ def _split(line: str, delimiter: str) -> list[str]:
     return next(csv.reader([line], delimiter=delimiter), [])
 
 
-def _find_header(top: list[str], headers: FeedHeaders) -> tuple[str, int, list[str]]:
+def _find_header(
+    top: list[str], headers: FeedHeaders, all_headers: dict[str, FeedHeaders]
+) -> tuple[str, int, list[str]]:
     """The delimiter and the header's line index among the top lines, and the header's cells."""
     found: list[tuple[int, int, str, int, list[str]]] = []
     problem: FileProblem | None = None
     for rank, delimiter in enumerate(DELIMITERS):
         rows = [_split(line, delimiter) for line in top]
         try:
-            index, match = choose_header(rows, headers)
+            index, match = choose_header(rows, headers, all_headers)
         except FileProblem as exc:
             problem = problem or exc
             continue
@@ -231,40 +233,45 @@ def csv_chunks(
         top = list(itertools.islice(handle, HEADER_SEARCH_ROWS))
         if not top:
             raise FileProblem("the file is empty")
-        delimiter, index, cells = _find_header(top, headers)
+        delimiter, index, cells = _find_header(top, headers, all_headers)
         match = headers.match(list(cells))
         check_header(match, list(cells), headers, all_headers)
         layout.header_row, layout.above_header = index + 1, index
         layout.unknown, layout.not_loaded = match.unknown, match.not_loaded
         scan = _Scan(cells, delimiter, layout)
         pending = deque(top[index + 1 :])
-        lines = _lines(handle, pending)
         header_line = top[index]
         blank_chars = delimiter + " \t\r\n"
         n1 = scan.n - 1
         row = 0
-        for line in lines:
-            row += 1
-            if not line.strip(blank_chars):
-                layout.blank_rows += 1
-            elif '"' in line or "\x00" in line:
-                row += scan.quoted(line, row, lines, pending) - 1
-            elif line == header_line:
-                layout.repeated_headers += 1
-            else:
-                extra = line.count(delimiter) - n1
-                if extra == 0:
-                    scan.good.append(line)
-                    scan.rows.append(row)
-                elif extra > 0 and (text := line.rstrip("\r\n")).endswith(delimiter * extra):
-                    scan.good.append(text[:-extra] + "\n")
-                    scan.rows.append(row)
+        while True:  # a quote open to the end of the file used up the lines: read them again
+            lines = _lines(handle, pending)
+            for line in lines:
+                row += 1
+                if not line.strip(blank_chars):
+                    layout.blank_rows += 1
+                elif '"' in line or "\x00" in line:
+                    row += scan.quoted(line, row, lines, pending) - 1
+                elif line == header_line:
+                    layout.repeated_headers += 1
                 else:
-                    scan.bad.append(
-                        BadLine(
-                            row, f"{extra + scan.n} fields where the header has {scan.n}", line.rstrip("\r\n")
+                    extra = line.count(delimiter) - n1
+                    if extra == 0:
+                        scan.good.append(line)
+                        scan.rows.append(row)
+                    elif extra > 0 and (text := line.rstrip("\r\n")).endswith(delimiter * extra):
+                        scan.good.append(text[:-extra] + "\n")
+                        scan.rows.append(row)
+                    else:
+                        scan.bad.append(
+                            BadLine(
+                                row,
+                                f"{extra + scan.n} fields where the header has {scan.n}",
+                                line.rstrip("\r\n"),
+                            )
                         )
-                    )
-            if len(scan.rows) + len(scan.bad) >= chunk_rows:
-                yield scan.take(match.columns)
+                if len(scan.rows) + len(scan.bad) >= chunk_rows:
+                    yield scan.take(match.columns)
+            if not pending:
+                break
         yield scan.take(match.columns)

@@ -18,10 +18,16 @@ from pathlib import Path
 from data_contracts.csv_reader import csv_chunks
 from data_contracts.feeds import FEEDS, Feed
 from data_contracts.headers import COUNTY_FILE_NAMES, FeedHeaders, feed_for_name, load_headers
-from data_contracts.table_layout import HEADER_SEARCH_ROWS, Chunk, FileProblem, Layout, check_header
+from data_contracts.table_layout import (
+    HEADER_SEARCH_ROWS,
+    Chunk,
+    FileProblem,
+    Layout,
+    best_feed,
+    check_header,
+)
 from data_contracts.workbook_reader import (
     SheetSkipped,
-    best_feed,
     cell_text,
     read_sheet,
     sheet_chunks,
@@ -67,15 +73,22 @@ def _workbook_sources(
     ignored: list[tuple[Path, str]] = []
     for index, sheet in enumerate(sheets):
         named = feed_for_name(sheet, headers)
-        if named is not None:
+        if named is not None and (feed is None or named.name == feed.name):
             found.append(Source(named, path, sheet, index))
-        elif feed is not None:
+        elif feed is not None and named is None:
             found.append(Source(feed, path, sheet, index, optional=len(sheets) > 1))
         else:
+            # named for no feed, or for another feed than the workbook's (「花名册」 in 学校名单.xlsx):
+            # the header decides (between the two names when there are two)
             try:
                 top = read_sheet(path, sheet, nrows=HEADER_SEARCH_ROWS).map(cell_text).values.tolist()
             except FileProblem as exc:
                 ignored.append((path, f"sheet {sheet}: {exc}"))
+                continue
+            if feed is not None and named is not None:
+                pair = {feed.name: headers[feed.name], named.name: headers[named.name]}
+                chosen = FEEDS[best_feed(top, pair) or feed.name]
+                found.append(Source(chosen, path, sheet, index, optional=len(sheets) > 1))
                 continue
             guess = best_feed(top, headers)
             if guess is None:

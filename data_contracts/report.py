@@ -37,13 +37,14 @@ def feed_table(report: IngestReport) -> Table:
 
 def file_table(report: IngestReport) -> Table:
     """Per table read: where its header was and how its rows add up."""
-    table = Table(title="per file (header row: its row in the file; data rows are numbered from it)")
-    for heading in ("file [sheet]", "feed", "header row", *COUNT_HEADINGS):
-        table.add_column(heading, justify="left" if heading in ("file [sheet]", "feed") else "right")
+    table = Table(title="per file (at row: where its header is; data rows are numbered from it)")
+    table.add_column("file [sheet]", overflow="fold")
+    for heading in ("at row", *COUNT_HEADINGS):
+        table.add_column(heading, justify="right")
     for result in report.files:
         if result.skipped or result.error:
             continue
-        table.add_row(result.label, result.feed, str(result.header_row or "—"), *_cells(result.counts))
+        table.add_row(result.label, str(result.header_row or "—"), *_cells(result.counts))
     return table
 
 

@@ -75,9 +75,12 @@ def is_blank(cells: list[object]) -> bool:
     return all(header_key(c) == "" for c in cells)
 
 
-def choose_header(top: list[list[object]], headers: FeedHeaders) -> tuple[int, HeaderMatch]:
+def choose_header(
+    top: list[list[object]], headers: FeedHeaders, all_headers: dict[str, FeedHeaders] | None = None
+) -> tuple[int, HeaderMatch]:
     """The header among the top rows: the first naming enough contract columns, else the one naming most
-    (its missing columns are then reported by name). Raises when no row names any column."""
+    (its missing columns are then reported by name). Raises when no row names any column, saying which
+    other feed's table it is when the rows hold another feed's header."""
     need = enough_columns(headers)
     best: tuple[int, int, HeaderMatch] | None = None
     for i, cells in enumerate(top[:HEADER_SEARCH_ROWS]):
@@ -88,6 +91,9 @@ def choose_header(top: list[list[object]], headers: FeedHeaders) -> tuple[int, H
             best = (match.named, i, match)
     if best is None:
         feed = headers.feed
+        other = best_feed(top, {n: h for n, h in (all_headers or {}).items() if n != feed.name})
+        if other is not None:
+            raise FileProblem(_wrong_feed(other, feed.name))
         raise FileProblem(
             f"no header row: none of the first {min(len(top), HEADER_SEARCH_ROWS)} rows names a column of "
             f"{feed.name} ({feed.title}); see docs/county-data.md for the headers understood, or add yours "
@@ -116,14 +122,29 @@ def check_header(
             others.append((theirs.named, name))
     if others:
         _, name = max(others)
-        raise FileProblem(
-            f"this is a table of {name} ({FEEDS[name].title}), not of {feed.name}: "
-            f"rename the file (or sheet) to start with {name}"
-        )
+        raise FileProblem(_wrong_feed(name, feed.name))
     raise FileProblem(
         f"missing contract column(s) of feed {feed.name}: {', '.join(missing)}; add them, or map the "
         "county's header to them in a header mapping file (docs/county-data.md)"
     )
+
+
+def _wrong_feed(name: str, expected: str) -> str:
+    return (
+        f"this is a table of {name} ({FEEDS[name].title}), not of {expected}: "
+        f"rename the file (or sheet) to start with {name}"
+    )
+
+
+def best_feed(top: list[list[object]], all_headers: dict[str, FeedHeaders]) -> str | None:
+    """The feed whose header the top rows hold most clearly (enough columns named), if any."""
+    scores: list[tuple[int, str]] = []
+    for name, headers in all_headers.items():
+        need = enough_columns(headers)
+        named = max((headers.match(row).named for row in top[:HEADER_SEARCH_ROWS]), default=0)
+        if named >= need:
+            scores.append((named, name))
+    return max(scores)[1] if scores else None
 
 
 def _required(headers: FeedHeaders) -> list[str]:

@@ -86,17 +86,6 @@ def _empty(frame: pd.DataFrame) -> np.ndarray:
     return empty
 
 
-def best_feed(top: list[list[object]], all_headers: dict[str, FeedHeaders]) -> str | None:
-    """The feed whose header the top rows hold most clearly (enough columns named), if any."""
-    scores: list[tuple[int, str]] = []
-    for name, headers in all_headers.items():
-        need = enough_columns(headers)
-        named = max((headers.match(row).named for row in top[:HEADER_SEARCH_ROWS]), default=0)
-        if named >= need:
-            scores.append((named, name))
-    return max(scores)[1] if scores else None
-
-
 def sheet_chunks(
     path: Path,
     sheet: str | int,
@@ -115,7 +104,7 @@ def sheet_chunks(
         raise FileProblem("the sheet is empty")
     top = cells.iloc[:HEADER_SEARCH_ROWS].map(cell_text).values.tolist()
     try:
-        index, match = choose_header(top, headers)
+        index, match = choose_header(top, headers, all_headers)
     except FileProblem as exc:
         if optional:
             raise SheetSkipped(str(exc)) from None
