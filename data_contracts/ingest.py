@@ -49,6 +49,7 @@ from data_contracts.row_checks import (
     reference_failures,
     warehouse_frame,
 )
+from data_contracts.run_records import append, file_record, now, write_run
 from data_contracts.table_layout import MALFORMED_RULE, BadLine, Chunk, FileProblem, Layout
 from data_contracts.warehouse import connect, ensure_schema, table_columns, warehouse_column, warehouse_key
 from data_contracts.workbook_reader import SheetSkipped
@@ -68,10 +69,6 @@ __all__ = [
 CHUNK_ROWS = 500_000
 KEY_FIELD_SEPARATOR = ","  # quarantine.field of a conflicting duplicate: the contract key's columns
 PREFLIGHT_FEEDS = ("admin_units", "calendar", "schools", "workers", "children_registry")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _known_values(con: duckdb.DuckDBPyConnection, feed: Feed) -> dict[str, set[str]]:
@@ -135,26 +132,31 @@ def _insert(con: duckdb.DuckDBPyConnection, feed: Feed, frame: pd.DataFrame, row
     return int(rows.sum())
 
 
-def _append(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame, upsert: bool = False) -> None:
-    if frame.empty:
-        return
-    con.register("_ingest_rows", frame)
-    try:
-        columns = ", ".join(f'"{c}"' for c in frame.columns)
-        verb = "INSERT OR REPLACE" if upsert else "INSERT"
-        con.execute(f'{verb} INTO "{table}" ({columns}) SELECT {columns} FROM _ingest_rows').fetchall()
-    finally:
-        con.unregister("_ingest_rows")
-
-
 @dataclass
 class _Context:
     con: duckdb.DuckDBPyConnection
     source: Source
-    source_file: str  # what lineage and quarantine call the table: the file name (#sheet in a workbook)
+    source_file: str  # the file name (name.xlsx#sheet in a workbook of several sheets)
     run_id: str
     secret: str
     known: dict[str, set[str]]
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What the tables of one run share."""
+
+    con: duckdb.DuckDBPyConnection
+    run_id: str
+    secret: str
+    headers: dict[str, FeedHeaders]
+    names: dict[tuple[Path, str | None], str]  # table -> what lineage and quarantine call it
+
+    def context(self, source: Source) -> _Context:
+        name = self.names[(source.path, source.sheet)]
+        return _Context(
+            self.con, source, name, self.run_id, self.secret, _known_values(self.con, source.feed)
+        )
 
 
 def _key_failures(
@@ -193,7 +195,7 @@ def _quarantine_bad_lines(ctx: _Context, bad: list[BadLine]) -> None:
         return
     rows = [b.row for b in bad]
     base = {"ingest_run": ctx.run_id, "feed": ctx.source.feed.name, "source_file": ctx.source_file}
-    _append(
+    append(
         ctx.con,
         "quarantine",
         pd.DataFrame(
@@ -207,7 +209,7 @@ def _quarantine_bad_lines(ctx: _Context, bad: list[BadLine]) -> None:
             }
         ),
     )
-    _append(
+    append(
         ctx.con,
         "identity_raw_lines",
         pd.DataFrame({**base, "row_number": rows, "raw_text": [b.text for b in bad]}),
@@ -233,7 +235,7 @@ def _load_chunk(ctx: _Context, chunk: Chunk, result: FileResult) -> tuple[Counts
     bad_rows = np.unique(failures["row"].to_numpy())
     loaded = _insert(ctx.con, feed, wh, insert)
     for table, rows in identity_frames(feed, typed[insert], wh[insert]).items():
-        _append(ctx.con, table, rows, upsert=True)
+        append(ctx.con, table, rows, upsert=True)
 
     if len(failures):
         failures = failures.sort_values(["row", "field"], kind="stable").reset_index(drop=True)
@@ -254,7 +256,7 @@ def _load_chunk(ctx: _Context, chunk: Chunk, result: FileResult) -> tuple[Counts
                 "original_row": failures["row"].map(originals),
             }
         )
-        _append(ctx.con, "quarantine", quarantine)
+        append(ctx.con, "quarantine", quarantine)
     _quarantine_bad_lines(ctx, chunk.bad)
     rules: RuleCounts = Counter(zip(failures["rule"], failures["field"], strict=True))
     rules.update({(MALFORMED_RULE, ""): len(chunk.bad)} if chunk.bad else {})
@@ -268,14 +270,15 @@ def _load_chunk(ctx: _Context, chunk: Chunk, result: FileResult) -> tuple[Counts
 
 
 def _ingest_table(
-    ctx: _Context,
-    headers: dict[str, FeedHeaders],
+    run: _Run,
+    source: Source,
     result: FileResult,
     advance: Callable[[int], None],
     mixed: Callable[[FileResult], str | None] | None,
 ) -> None:
+    ctx = run.context(source)
     layout = Layout()
-    for chunk in read_chunks(ctx.source, headers, CHUNK_ROWS, layout):
+    for chunk in read_chunks(source, run.headers, CHUNK_ROWS, layout):
         counts, rules = _load_chunk(ctx, chunk, result)
         result.counts.add(counts)
         result.rules.update(rules)
@@ -298,46 +301,16 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
-def _file_record(result: FileResult, sha: str, run_id: str, source: Source, source_file: str) -> pd.DataFrame:
-    c = result.counts
-    return pd.DataFrame(
-        [
-            {
-                "sha256": sha,
-                "run_id": run_id,
-                "feed": source.feed.name,
-                "source_file": source_file,
-                "sheet": source.sheet,
-                "read": c.read,
-                "loaded": c.loaded,
-                "quarantined": c.quarantined,
-                "duplicate": c.duplicate,
-                "header_row": result.header_row,
-                "header_rows": c.header,
-                "blank_rows": c.blank,
-                "rows_in_file": c.rows,
-                "columns_not_loaded": json.dumps(
-                    {"unknown": result.unknown_columns, "declared": result.not_loaded_columns},
-                    ensure_ascii=False,
-                ),
-                "ingested_at": _now(),
-                "contract_version": source.feed.version,
-            }
-        ]
-    )
-
-
 def _run_table(
-    con: duckdb.DuckDBPyConnection,
-    ctx_args: tuple[Source, str, str, str],
-    headers: dict[str, FeedHeaders],
+    run: _Run,
+    source: Source,
     result: FileResult,
     advance: Callable[[int], None],
     mixed: Callable[[FileResult], str | None] | None,
 ) -> None:
     """Ingest one table in its own transaction. Whatever goes wrong stays with this table: it is rolled
     back and reported, and the run goes on, except for a county mismatch, which is raised."""
-    source, source_file, run_id, secret = ctx_args
+    con = run.con
     try:
         sha = source_sha256(source)
     except FileProblem as exc:
@@ -349,9 +322,9 @@ def _run_table(
         return
     con.begin()
     try:
-        ctx = _Context(con, source, source_file, run_id, secret, _known_values(con, source.feed))
-        _ingest_table(ctx, headers, result, advance, mixed)
-        _append(con, "ingest_files", _file_record(result, sha, run_id, source, source_file))
+        _ingest_table(run, source, result, advance, mixed)
+        name = run.names[(source.path, source.sheet)]
+        append(con, "ingest_files", file_record(result, sha, run.run_id, source, name))
         con.commit()
     except CountyMismatch:
         con.rollback()
@@ -396,16 +369,10 @@ def _mixed_check(admin_codes: int) -> Callable[[FileResult], str | None]:
     return check
 
 
-def _preflight(
-    con: duckdb.DuckDBPyConnection,
-    sources: Iterable[Source],
-    names: dict[tuple[Path, str | None], str],
-    headers: dict[str, FeedHeaders],
-    run_id: str,
-    secret: str,
-) -> str | None:
+def _preflight(run: _Run, sources: Iterable[Source]) -> str | None:
     """Try the reference tables and the registry against the warehouse in one transaction that is rolled
     back: the problem that says another county, if any, before anything is loaded."""
+    con = run.con
     check = _mixed_check(_warehouse_admin_codes(con))
     con.begin()
     try:
@@ -419,10 +386,8 @@ def _preflight(
             if con.execute("SELECT 1 FROM ingest_files WHERE sha256 = ?", [sha]).fetchone():
                 continue  # loaded before: nothing new to judge
             result = FileResult(source.path, source.feed.name, source.sheet)
-            name = names[(source.path, source.sheet)]
-            ctx = _Context(con, source, name, run_id, secret, _known_values(con, source.feed))
             try:
-                _ingest_table(ctx, headers, result, lambda n: None, None)
+                _ingest_table(run, source, result, lambda n: None, None)
             except (FileProblem, SheetSkipped):
                 continue  # reported by the real run
             problem = check(result)
@@ -465,11 +430,12 @@ def ingest_folder(
     con = connect(warehouse, read_only=False)
     try:
         ensure_schema(con)
-        started = _now()
+        started = now()
+        run = _Run(con, run_id, secret, headers, names)
         try:
             mixed = None
             if not allow_mixed and _held_before(con):
-                problem = _preflight(con, sources, names, headers, run_id, secret)
+                problem = _preflight(run, sources)
                 if problem:
                     report.refused = mismatch_message(folder, warehouse, problem, loaded_before=False)
                     return report
@@ -486,63 +452,15 @@ def ingest_folder(
                     report.files.append(result)
                     task = bar.add_task(source.label, total=count_rows(source))
                     try:
-                        _run_table(
-                            con,
-                            (source, names[(source.path, source.sheet)], run_id, secret),
-                            headers,
-                            result,
-                            lambda n, task=task: bar.advance(task, n),
-                            mixed,
-                        )
+                        advance = lambda n, task=task: bar.advance(task, n)  # noqa: E731
+                        _run_table(run, source, result, advance, mixed)
                     except CountyMismatch as exc:
                         loaded = any(f.counts.loaded for f in report.files)
                         report.refused = mismatch_message(folder, warehouse, str(exc), loaded_before=loaded)
                         break
                     report.feeds[source.feed.name].add(result.counts)
         finally:
-            _write_run(con, report, started, folder)
+            write_run(con, report, started, folder)
     finally:
         con.close()
     return report
-
-
-def _write_run(con: duckdb.DuckDBPyConnection, report: IngestReport, started: datetime, folder: Path) -> None:
-    """The run record, and one row per table that could not be read; written whatever happened."""
-    total = report.total
-    _append(
-        con,
-        "ingest_runs",
-        pd.DataFrame(
-            [
-                {
-                    "run_id": report.run_id,
-                    "started_at": started,
-                    "finished_at": _now(),
-                    "folder": str(folder),
-                    "strict": report.strict,
-                    "files": sum(1 for f in report.files if not (f.skipped or f.error)),
-                    "read": total.read,
-                    "loaded": total.loaded,
-                    "quarantined": total.quarantined,
-                    "duplicate": total.duplicate,
-                    "header_rows": total.header,
-                    "blank_rows": total.blank,
-                    "errors": len(report.errors),
-                    "refused": report.refused,
-                    "headers_file": str(report.headers_file) if report.headers_file else None,
-                }
-            ]
-        ),
-    )
-    problems = [
-        {
-            "run_id": report.run_id,
-            "source_file": f.path.name,
-            "sheet": f.sheet,
-            "feed": f.feed,
-            "problem": f.error,
-        }
-        for f in report.errors
-    ]
-    if problems:
-        _append(con, "ingest_errors", pd.DataFrame(problems))
