@@ -19,13 +19,13 @@ def _fail(message: str) -> typer.Exit:
 def ingest(
     folder: Annotated[Path, typer.Argument(help="Folder of feed files (or a simulator output folder).")],
     warehouse: Annotated[
-        Path | None, typer.Option(help="DuckDB warehouse file [default: settings.warehouse].")
+        Path | None, typer.Option(help="DuckDB warehouse file (default: the SHOUHU_WAREHOUSE setting).")
     ] = None,
     strict: Annotated[bool, typer.Option(help="Exit non-zero when any row is quarantined.")] = False,
     headers: Annotated[
         Path | None,
         typer.Option(
-            help="The county's header mapping (YAML) [default: 表头对照.yaml or headers.yaml in the folder]."
+            help="The county's header mapping (YAML); by default 表头对照.yaml or headers.yaml in the folder."
         ),
     ] = None,
     allow_mixed: Annotated[
