@@ -8,8 +8,10 @@ import pandera.pandas as pa
 
 from data_contracts.feeds import FEEDS, Feed
 from data_contracts.fields import SET_SEPARATOR
-from data_contracts.ingest import CONFLICT_RULE, REFERENCE_RULE
 from data_contracts.models import CHECK_FIELD, RECORDED_NOT_BEFORE_EVENT
+from data_contracts.normalize import EXCEL_SERIAL_RANGE
+from data_contracts.row_checks import CONFLICT_RULE, REFERENCE_RULE
+from data_contracts.table_layout import MALFORMED_RULE
 from data_contracts.warehouse import sql_type, warehouse_column
 
 HEADER = f"""# Feed contracts
@@ -18,20 +20,28 @@ HEADER = f"""# Feed contracts
      tests/data_contracts/test_contracts_doc.py fails when this page and the models disagree. -->
 
 One section per feed, in load order. A feed file belongs to the feed whose name its file stem starts with
-(longest match): `visit_logs.csv`, `visit_logs_2024q3.xlsx`, `school_attendance.parquet`.
+(longest match), or whose Chinese name it contains: `visit_logs.csv`, `visit_logs_2024q3.xlsx`,
+`2024年走访记录.xlsx`, `school_attendance.parquet`. Each sheet of a workbook is read as a table of its own
+(by its name, or by its header). For county data staff: [county-data.md](county-data.md) (in Chinese: which
+files to export, the headers understood, how to add a county's header mapping).
 
-**What ingest accepts.** CSV in UTF-8, UTF-8 with BOM or GBK/GB18030; XLSX (first sheet); Parquet. Headers may
-be the column name or its 中文 title. Cells are NFKC-normalized (full-width digits and letters become ASCII)
+**What ingest accepts.** CSV in UTF-8, UTF-8 with BOM or GBK/GB18030 (comma or tab separated); XLSX (every
+sheet); Parquet. Headers may be the column name, its 中文 title or a declared alias
+(`data_contracts/header_aliases/*.yaml`, plus a county's own mapping file); title and blank rows above the
+header are skipped. Cells are NFKC-normalized (full-width digits and letters become ASCII)
 and trimmed. Dates: `2016-09-05`, `2016/9/5`, `20160905`, `2016年9月5日`, each optionally with a time
-(`08:30`, `08:30:15`). Booleans: 是/否, true/false, 1/0, yes/no. Enum fields: the code or the official Chinese
-term (either in any case, stray spaces ignored); 男/女 and 男性/女性 for sex. Set fields: codes or terms
-separated by `、` `，` `,` `;` `；` or `|`; stored as codes joined by `{SET_SEPARATOR}`. Empty cells, `NULL`,
-`NaN` and `N/A` are missing.
+(`08:30`, `08:30:15`), and Excel date serials (`45082`) from {EXCEL_SERIAL_RANGE[0].year} to
+{EXCEL_SERIAL_RANGE[1].year}. Booleans: 是/否, true/false, 1/0, yes/no. Enum fields: the code or the official
+Chinese term (either in any case, stray spaces ignored); 男/女 and 男性/女性 for sex. Set fields: codes or
+terms separated by `、` `，` `,` `;` `；` or `|`; stored as codes joined by `{SET_SEPARATOR}`. Empty cells,
+`NULL`, `NaN` and `N/A` are missing.
 
 **What goes wrong, and where it is written.** A row that breaks any rule goes to the warehouse table
-`quarantine` (one row per failure: ingest run, feed, file, 1-based data row, field, rule, offending value,
-original row as JSON with ids pseudonymized and ID/phone numbers hashed and names left out) and is not loaded.
-Rule names: `coerce_dtype('<type>')` (cell cannot be read as its type), `not_nullable`, `isin` (not a code of
+`quarantine` (one row per failure: ingest run, feed, file, data row counted from the header, field, rule,
+offending value, original row as JSON with ids pseudonymized and ID/phone numbers hashed and names left out)
+and is not loaded. Rule names: `{MALFORMED_RULE}` (a line that does not split into the header's columns: wrong
+field count, unbalanced quote, NUL; its text is kept only in the restricted table `identity_raw_lines`),
+`coerce_dtype('<type>')` (cell cannot be read as its type), `not_nullable`, `isin` (not a code of
 the vocabulary), `codes_in` (a set member is not a code), `str_matches`, `str_length`, `in_range`,
 `greater_than_or_equal_to`, `{REFERENCE_RULE}` (points at a record that is neither in the warehouse nor loaded
 earlier in the run), `{CONFLICT_RULE}` (its key repeats a row loaded earlier, in the warehouse or the same

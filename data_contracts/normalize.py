@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -33,6 +33,11 @@ _DATE = re.compile(
     r"(?:[ T]*(\d{1,2})[:时](\d{1,2})分?(?::?(\d{1,2})(?:\.(\d{1,6}))?秒?)?)?$"
 )
 _INT = re.compile(r"^[+-]?\d+(?:\.0*)?$")
+# An Excel date serial (days since 1899-12-30; 45082 is 2023-06-05), as a date cell exported as a number
+# shows. Read only in date fields and only within EXCEL_SERIAL_RANGE, so other numbers stay what they are.
+_SERIAL = re.compile(r"^\d{5}(?:\.\d+)?$")
+EXCEL_EPOCH = datetime(1899, 12, 30)
+EXCEL_SERIAL_RANGE = (datetime(1950, 1, 1), datetime(2099, 12, 31, 23, 59, 59))
 
 _MISSING = object()  # marks a value that could not be read as the column's type
 
@@ -97,6 +102,8 @@ def parse_datetime(value: Any) -> Any:
     text = clean_text(value)
     if text is None:
         return None
+    if _SERIAL.match(text):
+        return excel_serial(float(text))
     match = _DATE.match(text)
     if not match:
         return _MISSING
@@ -115,6 +122,13 @@ def parse_datetime(value: Any) -> Any:
         )
     except ValueError:  # 2016-02-30
         return _MISSING
+
+
+def excel_serial(days: float) -> Any:
+    """The moment an Excel date serial stands for (to the second); unreadable outside the plausible range."""
+    moment = EXCEL_EPOCH + timedelta(seconds=round(days * 86_400))
+    low, high = EXCEL_SERIAL_RANGE
+    return pd.Timestamp(moment) if low <= moment <= high else _MISSING
 
 
 def parse_bool(value: Any) -> Any:

@@ -20,6 +20,14 @@ PSEUDONYM_KIND = {"child_id": "child"}  # every other pseudonymized id is a pers
 
 IDENTITY_TABLES = {
     "identity_children": {"child_key": "VARCHAR PRIMARY KEY", "name": "VARCHAR", "id_number": "VARCHAR"},
+    # the text of lines quarantined as malformed_line: it may hold names and ID numbers
+    "identity_raw_lines": {
+        "ingest_run": "VARCHAR",
+        "feed": "VARCHAR",
+        "source_file": "VARCHAR",
+        "row_number": "BIGINT",
+        "raw_text": "VARCHAR",
+    },
     "identity_persons": {
         "person_key": "VARCHAR PRIMARY KEY",
         "name": "VARCHAR",
@@ -39,6 +47,11 @@ BOOKKEEPING_TABLES = {
         "loaded": "BIGINT",
         "quarantined": "BIGINT",
         "duplicate": "BIGINT",
+        "header_rows": "BIGINT",  # header, title and repeated header rows of the run's tables
+        "blank_rows": "BIGINT",
+        "errors": "BIGINT",  # tables that could not be read (listed in ingest_errors)
+        "refused": "VARCHAR",  # why nothing was loaded: the folder looked like another county's
+        "headers_file": "VARCHAR",  # the county's header mapping used
     },
     "ingest_files": {
         "sha256": "VARCHAR PRIMARY KEY",
@@ -51,6 +64,20 @@ BOOKKEEPING_TABLES = {
         "duplicate": "BIGINT",
         "ingested_at": "TIMESTAMP",
         "contract_version": "VARCHAR",  # the feed's contract version the file was validated against
+        # rows_in_file = read + header_rows + blank_rows, and read = loaded + quarantined + duplicate
+        "sheet": "VARCHAR",  # the workbook sheet (sha256 then keys the sheet, see readers.source_sha256)
+        "header_row": "BIGINT",  # 1-based row of the header in the file or sheet
+        "header_rows": "BIGINT",  # the header, title and note rows above it, repeated headers
+        "blank_rows": "BIGINT",
+        "rows_in_file": "BIGINT",
+        "columns_not_loaded": "JSON",  # {"unknown": [...], "declared": [...]} headers not loaded
+    },
+    "ingest_errors": {  # one row per table a run could not read
+        "run_id": "VARCHAR",
+        "source_file": "VARCHAR",
+        "sheet": "VARCHAR",
+        "feed": "VARCHAR",
+        "problem": "VARCHAR",
     },
     "quarantine": {
         "ingest_run": "VARCHAR",

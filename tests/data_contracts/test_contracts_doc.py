@@ -6,6 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from data_contracts.county_docs import render_county_page
 from data_contracts.docs import render_contracts
 from data_contracts.feeds import FEEDS
 from shouhu.cli import app
@@ -30,6 +31,8 @@ def test_the_page_documents_every_feed_column_vocabulary_and_privacy_rule() -> N
 
 def test_contracts_doc_command_writes_the_page_where_asked(tmp_path: Path) -> None:
     out = tmp_path / "contracts.md"
-    result = CliRunner().invoke(app, ["contracts-doc", "--out", str(out)])
+    county = tmp_path / "county-data.md"
+    result = CliRunner().invoke(app, ["contracts-doc", "--out", str(out), "--county-out", str(county)])
     assert result.exit_code == 0, result.output
     assert out.read_text(encoding="utf-8") == render_contracts()
+    assert county.read_text(encoding="utf-8") == render_county_page()

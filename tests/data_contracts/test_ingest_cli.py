@@ -41,7 +41,18 @@ def test_ingest_prints_a_per_feed_summary_and_strict_fails_on_quarantined_rows(t
     )
     assert code == 1
     line = next(x for x in out.splitlines() if "visit_logs" in x)
-    assert [c.strip() for c in line.strip("│ ").split("│")] == ["visit_logs", "1", "2", "1", "1", "0"]
+    # feed, tables, rows (header + blank + read), header, blank, read, loaded, quarantined, duplicate
+    assert [c.strip() for c in line.strip("│ ").split("│")] == [
+        "visit_logs",
+        "1",
+        "3",
+        "1",
+        "0",
+        "2",
+        "1",
+        "1",
+        "0",
+    ]
     assert "quarantined" in err
 
 
@@ -115,4 +126,4 @@ def test_a_damaged_parquet_file_fails_the_run_with_its_name_and_problem_not_a_tr
     assert code == 1
     assert "visit_logs.parquet" in err and "Parquet" in err and "Traceback" not in out + err
     line = next(x for x in out.splitlines() if "children_registry" in x)
-    assert [c.strip() for c in line.strip("│ ").split("│")][2:4] == ["1", "1"]  # the rest still loads
+    assert [c.strip() for c in line.strip("│ ").split("│")][5:7] == ["1", "1"]  # the rest still loads

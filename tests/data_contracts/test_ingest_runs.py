@@ -23,6 +23,7 @@ from tests.data_contracts.factories import (
     CHILD_ID_NUMBER,
     CHILD_NAME,
     GRANDPA_PHONE,
+    frame,
     row,
     rows,
     write,
@@ -380,3 +381,36 @@ def test_repeats_of_a_key_are_told_apart_by_content_with_missing_equal_to_missin
     assert repeats.copy_of.tolist() == [-1, -1, -1, -1, 1]
     assert repeats.conflict_with.tolist() == [-1, -1, 1, -1, -1]
     assert differing_columns(content, 2, 1) == ["mood"]
+
+
+def test_a_warehouse_from_before_the_per_file_accounting_gains_it_and_keeps_its_records(
+    world: Path, tmp_path: Path, run_ingest: Ingest
+) -> None:
+    con = connect(world, read_only=False)
+    try:  # as an ingest before header rows, blank rows and unreadable files were recorded left it
+        for column in (
+            "sheet",
+            "header_row",
+            "header_rows",
+            "blank_rows",
+            "rows_in_file",
+            "columns_not_loaded",
+        ):
+            con.execute(f"ALTER TABLE ingest_files DROP COLUMN {column}")
+        for column in ("header_rows", "blank_rows", "errors", "refused", "headers_file"):
+            con.execute(f"ALTER TABLE ingest_runs DROP COLUMN {column}")
+        con.execute("DROP TABLE ingest_errors")
+        con.execute("DROP TABLE identity_raw_lines")
+    finally:
+        con.close()
+    good = frame([row("visit_logs", visit_id="V2")]).to_csv(index=False)
+    (tmp_path / "new").mkdir()
+    (tmp_path / "new" / "visit_logs.csv").write_text(good + "V3,too,few\n", encoding="utf-8")
+    (tmp_path / "new" / "cases.csv").write_bytes(b"")
+    report = run_ingest(tmp_path / "new")
+    assert report.feeds["visit_logs"].loaded == 1 and report.feeds["visit_logs"].quarantined == 1
+    files = query(world, "SELECT source_file, rows_in_file FROM ingest_files ORDER BY ingested_at")
+    assert files["rows_in_file"].isna().sum() == len(FEEDS)  # the older records keep what they had
+    assert files.iloc[-1].tolist() == ["visit_logs.csv", 3]
+    assert query(world, "SELECT source_file FROM ingest_errors")["source_file"].tolist() == ["cases.csv"]
+    assert query(world, "SELECT row_number FROM identity_raw_lines")["row_number"].tolist() == [2]
