@@ -115,7 +115,7 @@ def test_a_reader_error_of_any_kind_stays_with_its_file(
 
 @pytest.fixture
 def _secret(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("SHOUHU_PSEUDONYM_SECRET", "cli-secret")
+    monkeypatch.setenv("SHOUHU_PSEUDONYM_SECRET", "cli-secret-of-at-least-thirty-two-characters")
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()

@@ -20,7 +20,7 @@ from tests.data_contracts.factories import row, rows, write, write_world
 
 @pytest.fixture(autouse=True)
 def _secret(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("SHOUHU_PSEUDONYM_SECRET", "mixed-secret")
+    monkeypatch.setenv("SHOUHU_PSEUDONYM_SECRET", "mixed-county-secret-of-at-least-32-characters")
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
