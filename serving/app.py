@@ -24,8 +24,10 @@ Roles: children_director (own village), supervisor (own township), county, data_
 names), admin (accounts, audit). Every read of a child's record is written to the audit log."""
 
 
-def create_app(settings: Settings, builder: MatrixBuilder | None = None) -> FastAPI:
-    services = Services(settings, builder)
+def create_app(settings: Settings, builder: MatrixBuilder | None = None, *, migrate: bool = False) -> FastAPI:
+    """The app; `migrate` applies the database migrations at start-up (else the schema must be current:
+    `shouhu db upgrade`)."""
+    services = Services(settings, builder, migrate_on_start=migrate)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
