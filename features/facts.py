@@ -126,6 +126,17 @@ def feeds_expr(wh: Warehouse, dates: ir.Table) -> ir.Table:
     return out.order_by("as_of")
 
 
+def _layout(wh: Warehouse) -> tuple[tuple[str, str], ...]:
+    """The warehouse's tables and columns: a compiled plan names columns (lineage ones too), so it is reused
+    only on a warehouse laid out the same way."""
+    catalog, schema = wh.database or ("memory", "main")
+    found = wh.query(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_catalog = "
+        f"'{catalog}' AND table_schema = '{schema}' ORDER BY table_name, ordinal_position"
+    )
+    return tuple(zip(found["table_name"], found["column_name"], strict=True))
+
+
 def display_facts(
     warehouse: Path | str | Warehouse, as_of_dates: Sequence[date | datetime | str | pd.Timestamp]
 ) -> Facts:
@@ -134,7 +145,7 @@ def display_facts(
     wh = open_warehouse(warehouse) if own else warehouse  # type: ignore[arg-type]
     try:
         dates = wh.load_frame(DATES, as_of_frame(as_of_dates))
-        key = (wh.database, wh.available())
+        key = (wh.database, _layout(wh))
         plan = _PLANS.get(key)
         if plan is None:
             wh.recorded.clear()

@@ -122,14 +122,14 @@ def encode_reasons(items: list[dict[str, Any]]) -> str:
     return pydantic_core.to_json(items, inf_nan_mode="null").decode()
 
 
-def decode_reasons(cell: str | None) -> list[Reason] | None:
-    """An output cell back to reasons, checked against `Reason` (None for a missing cell). Raises
-    `pydantic.ValidationError` for anything else — a reason is never read by guessing."""
-    if cell is None:
+def decode_reasons(cell: Any) -> list[Reason] | None:
+    """An output cell back to reasons, checked against `Reason` (None for a missing cell: None, NaN or
+    pandas' NA). Raises `pydantic.ValidationError` for any other text — a reason is never read by guessing."""
+    if isinstance(cell, str | bytes):
+        return _REASONS.validate_json(cell)
+    if cell is None or (isinstance(cell, float) and math.isnan(cell)) or type(cell).__name__ == "NAType":
         return None
-    if isinstance(cell, float) and math.isnan(cell):  # pandas' missing value in an object column
-        return None
-    return _REASONS.validate_json(cell)
+    raise TypeError(f"a reasons cell is JSON text or missing, not {type(cell).__name__}")
 
 
 # --- checking an output -------------------------------------------------------------------------------------
@@ -142,7 +142,7 @@ def scored_schema() -> pa.DataFrameSchema:
         try:
             for cell in cells:
                 decode_reasons(cell)
-        except ValueError:
+        except (ValueError, TypeError):  # pydantic.ValidationError is a ValueError
             return False
         return True
 

@@ -59,7 +59,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
         member_row(2, 21, relation="aunt", birth_year=1985, valid_from=june, recorded_at=april),
     )
     f.add("visit_logs", visit_row(1, "2024-04-10"), visit_row(2, "2024-03-01"))
-    return f.build(tmp_path_factory.mktemp("facts") / "wh.duckdb", all_tables=True)
+    return f.build(tmp_path_factory.mktemp("facts") / "wh.duckdb")
 
 
 @pytest.fixture(scope="module")
@@ -111,3 +111,19 @@ def test_facts_cover_every_child_with_a_visible_snapshot_at_each_date(warehouse:
     }  # nothing before 2024-01-05
     assert sorted(facts.children["child_key"]) == [ck(1), ck(2), ck(3)]
     assert list(facts.feeds["as_of"]) == [T("2023-12-01"), T("2024-05-01")]
+
+
+def test_facts_are_computed_on_warehouses_laid_out_differently_in_one_process(tmp_path: Path) -> None:
+    """A compiled plan names every column it reads: a warehouse with lineage columns (as ingest writes it)
+    and one without must not share one."""
+    import duckdb
+
+    f = WarehouseFactory().add("children_registry", registry_row(1)).add("household_members", member_row(1))
+    with_lineage = f.build(tmp_path / "ingested.duckdb", all_tables=True)
+    con = duckdb.connect(str(with_lineage))
+    con.execute('ALTER TABLE children_registry ADD COLUMN "_source_file" VARCHAR')
+    con.close()
+    plain = f.build(tmp_path / "plain.duckdb", all_tables=True)
+    for path in (with_lineage, plain, with_lineage):
+        facts = display_facts(path, [AS_OF])
+        assert list(facts.children["caregiver_person_key"]) == [pk(10)]

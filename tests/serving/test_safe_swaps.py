@@ -160,10 +160,12 @@ def test_a_champion_whose_spec_cannot_be_built_fails_readiness_and_lists_answer_
     spec = tmp_path / "spec.yaml"
     text = DEFAULT_SPEC.read_text(encoding="utf-8")
     spec.write_text(text.replace("column: carer_capacity_rating", "column: no_such_column"), encoding="utf-8")
-    f.register_champion(uri, folder, seed=0, spec_path=spec)
+    name = "shouhu-risk-bad-spec"  # no list of another test's model answers for it
+    f.register_champion(uri, folder, name=name, seed=0, spec_path=spec)
     from serving.app import create_app
 
-    app = create_app(settings.model_copy(update={"mlflow_tracking_uri": uri}))  # the real features engine
+    # the real features engine
+    app = create_app(settings.model_copy(update={"mlflow_tracking_uri": uri, "model_name": name}))
     h = accounts["county_staff"].headers
     with TestClient(app) as client:
         ready = client.get("/api/v1/readyz")
