@@ -139,7 +139,7 @@ class Scorer:
             except Exception as exc:
                 with self._lock:
                     self._key_locks.pop(key, None)
-                raise FeaturesUnavailable(features_problem(model, exc)) from exc
+                raise FeaturesUnavailable(cannot_build(model, exc)) from exc
             scored = score_matrix(matrix, model.model)
             with self._lock:
                 self._cache[key] = scored
@@ -169,7 +169,7 @@ class Scorer:
         return problem
 
 
-def features_problem(model: LoadedModel, exc: Exception) -> str:
+def cannot_build(model: LoadedModel, exc: Exception) -> str:
     spec = model.spec
     which = f"spec {spec.version}, sha256 {spec.hash[:12]}" if spec is not None else "no spec"
     reason = " ".join(str(exc).split())[:300]
