@@ -85,7 +85,7 @@ def main() -> None:
     os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
     import mlflow.pyfunc
 
-    from training.tracking import input_example, model_signature
+    from training.tracking import MODEL_CODE, input_example, model_signature
 
     with tempfile.TemporaryDirectory() as tmp:
         artifacts = pyfunc.save_parts(parts, Path(tmp) / "parts")
@@ -93,6 +93,7 @@ def main() -> None:
         mlflow.pyfunc.save_model(
             str(path),
             python_model=pyfunc.__file__,
+            code_paths=[str(MODEL_CODE)],  # as training logs it: the output contract travels with the model
             artifacts=artifacts,
             signature=model_signature(parts.inputs),
             input_example=input_example(parts),

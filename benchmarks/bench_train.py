@@ -44,13 +44,16 @@ def county_matrix(children: int, years: int, seed: int, work: Path, horizon_days
     warehouse = folder / "warehouse.duckdb"
     from shouhu.settings import get_settings
 
-    # build_matrix maps the truth's ids with the same secret, from settings
+    # build_matrix maps the truth's ids with the secret the warehouse was ingested with
     secret = get_settings().pseudonym_secret.get_secret_value()
     ingest_folder(folder / "sim" / "feeds", warehouse, secret, progress=False)
     print(f"  ingested in {time.perf_counter() - t:.0f} s", flush=True)
     t = time.perf_counter()
     dates = monthly_as_of_dates(pd.Timestamp(start), pd.Timestamp(end))
-    matrix = build_matrix(warehouse, dates, horizon_days=horizon_days, truth_dir=folder / "sim" / "truth")
+    truth = folder / "sim" / "truth"
+    matrix = build_matrix(
+        warehouse, dates, horizon_days=horizon_days, truth_dir=truth, pseudonym_secret=secret
+    )
     print(
         f"  features: {len(matrix):,} rows × {len(dates)} as-of dates in {time.perf_counter() - t:.0f} s",
         flush=True,

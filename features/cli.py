@@ -49,10 +49,15 @@ def features(
     if not Path(wh).exists():
         console.print(f"[red]warehouse {wh} not found; run `shouhu ingest` first[/red]")
         raise typer.Exit(1)
-    feature_spec = load_spec(spec)
+    feature_spec = load_spec(spec or settings.feature_spec)
     with console.status(f"计算 {len(dates)} 个评估日的特征 …"):
         df = build_matrix(
-            wh, dates, horizon_days=horizon or settings.horizon_days, truth_dir=truth, spec=feature_spec
+            wh,
+            dates,
+            horizon_days=horizon or settings.horizon_days,
+            truth_dir=truth,
+            spec=feature_spec,
+            pseudonym_secret=settings.pseudonym_secret.get_secret_value(),
         )
     out.parent.mkdir(parents=True, exist_ok=True)
     df.to_parquet(out, index=False)

@@ -136,10 +136,15 @@ def build_matrix(
     *,
     spec: FeatureSpec | None = None,
     prefix_sums: bool | None = None,
+    pseudonym_secret: str | None = None,
 ) -> pd.DataFrame:
     """The feature matrix (docs/architecture.md §3) for the cohort at each as-of date, validated.
-    `prefix_sums` picks how windowed counts are computed (default: from PREFIX_SUMS_FROM dates on)."""
+    `spec`: the indicator spec (default: the packaged v1; serving passes its champion's own). `prefix_sums`
+    picks how windowed counts are computed (default: from PREFIX_SUMS_FROM dates on). `truth_dir` (simulated
+    data) needs the `pseudonym_secret` the warehouse was ingested with, to key the truth's child ids."""
     spec = spec or load_spec()
+    if truth_dir is not None and not pseudonym_secret:
+        raise ValueError("truth_dir needs the pseudonym_secret the warehouse was ingested with")
     if prefix_sums is None:
         prefix_sums = len(set(as_of_dates)) >= PREFIX_SUMS_FROM
     own = not isinstance(warehouse, Warehouse)
@@ -147,9 +152,7 @@ def build_matrix(
     try:
         dates = wh.load_frame(DATES, as_of_frame(as_of_dates))
         if truth_dir is not None:
-            from shouhu.settings import get_settings
-
-            outcomes, risk = truth_frames(Path(truth_dir), get_settings().pseudonym_secret.get_secret_value())
+            outcomes, risk = truth_frames(Path(truth_dir), pseudonym_secret)
             wh.load_frame(TRUTH_OUTCOMES, outcomes)
             wh.load_frame(TRUTH_RISK, risk)
         key = (spec.hash, horizon_days, wh.database, wh.available(), truth_dir is not None, prefix_sums)

@@ -1,7 +1,9 @@
 """The indicator spec: a versioned YAML file parsed by pydantic. It is the single declaration of every model
-input — name, Chinese label, unit, family, window, expected direction, source and how it is aggregated.
-Training reads names, families and directions from here (directions become LightGBM monotone constraints);
-the engine (`features.indicators`) compiles the `aggregate` part to Ibis expressions."""
+input — name, Chinese label, unit, how its value reads to a person (`display`, with `codes` for coded values),
+family, window, expected direction, source and how it is aggregated. Training reads names, families and
+directions from here (directions become LightGBM monotone constraints) and stores the spec with every model;
+serving builds features with that stored copy and words reasons from `display` and `codes` (they travel in the
+model's `model_meta.json`); the engine (`features.indicators`) compiles the `aggregate` part to Ibis."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shouhu_core.model_contract import Display
 
 DEFAULT_SPEC = Path(__file__).parent / "specs" / "v1.yaml"
 
@@ -77,6 +81,11 @@ class Indicator(BaseModel):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label_zh: str
     unit: str
+    # How the value reads to a person (model_contract.Display). Optional only so that the specs stored with
+    # models trained before it was declared still parse; a spec a model is trained on declares it everywhere
+    # (`FeatureSpec.undisplayed`, checked by training).
+    display: Display | None = None
+    codes: dict[int, str] = Field(default_factory=dict)  # value → Chinese term (code; ordinal: named levels)
     family: str
     window_days: int | None = Field(None, ge=1)
     direction: Direction = "none"
@@ -90,6 +99,17 @@ class Indicator(BaseModel):
     encode: dict[str, float] = Field(default_factory=dict)
     per_days: int | None = Field(None, ge=1)
     days_after_term_start: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _codes_fit_display(self) -> Indicator:
+        if self.display == "code" and not self.codes:
+            raise ValueError(f"{self.name}: display `code` needs `codes` (value → Chinese term)")
+        if self.codes and self.display not in ("code", "ordinal"):
+            raise ValueError(f"{self.name}: `codes` only go with display `code` or `ordinal`")
+        unnamed = sorted({int(v) for v in self.encode.values()} - set(self.codes))
+        if self.display == "code" and unnamed:
+            raise ValueError(f"{self.name}: encoded values {unnamed} have no term in `codes`")
+        return self
 
 
 class FeatureSpec(BaseModel):
@@ -131,20 +151,22 @@ class FeatureSpec(BaseModel):
     def directions(self) -> dict[str, Direction]:
         return {i.name: i.direction for i in self.indicators}
 
+    def undisplayed(self) -> list[str]:
+        """Indicators that do not say how they read to a person (only older specs have any)."""
+        return [i.name for i in self.indicators if i.display is None]
+
 
 def parse_spec(text: str) -> FeatureSpec:
     return FeatureSpec.model_validate(yaml.safe_load(text))
 
 
 @lru_cache(maxsize=8)
-def _load(path: Path) -> FeatureSpec:
+def _load(path: Path, _stamp: tuple[int, int]) -> FeatureSpec:
     return parse_spec(path.read_text(encoding="utf-8"))
 
 
 def load_spec(path: Path | str | None = None) -> FeatureSpec:
-    """The spec at `path`, else `settings.feature_spec`, else the packaged v1."""
-    if path is None:
-        from shouhu.settings import get_settings
-
-        path = get_settings().feature_spec or DEFAULT_SPEC
-    return _load(Path(path).resolve())
+    """The spec at `path`, else the packaged v1 (a command honouring `settings.feature_spec` passes it)."""
+    resolved = Path(path or DEFAULT_SPEC).resolve()
+    stat = resolved.stat()
+    return _load(resolved, (stat.st_mtime_ns, stat.st_size))  # an edited file is read again

@@ -207,9 +207,17 @@ def audit_log(
 @router.get("/model", response_model=schemas.ModelInfo, tags=["model"], summary="当前模型与模型卡")
 def model_info(svc: Svc, who: Who) -> schemas.ModelInfo:
     current = svc.champion.current
+    gates = current.gates if current else None
     return schemas.ModelInfo(
         name=svc.champion.name,
         version=current.version if current else None,
+        champion_version=svc.champion.alias_version,
+        degraded=svc.champion.degraded,
+        gates=gates.status if gates else None,
+        gates_note=gates.note if gates else None,
+        spec_version=current.spec.version if current and current.spec else None,
+        spec_hash=current.spec_hash if current else None,
+        contract_version=current.contract_version if current else None,
         run_id=current.run_id if current else None,
         loaded_at=current.loaded_at if current else None,
         tags=current.tags if current else {},
@@ -234,8 +242,18 @@ def readyz(svc: Svc, response: Response) -> dict[str, object]:
     except Exception as exc:
         checks["database"] = type(exc).__name__
     checks["warehouse"] = "ok" if svc.warehouse.path.exists() else "missing"
-    checks["model"] = svc.champion.current.version if svc.champion.current else "not loaded"
-    ready = checks["database"] == "ok" and checks["warehouse"] == "ok" and svc.champion.current is not None
+    current = svc.champion.current
+    checks["model"] = current.version if current else "not loaded"
+    checks["champion"] = svc.champion.alias_version
+    checks["degraded"] = svc.champion.degraded  # serving an older version: why (None when all is well)
+    checks["spec_version"] = current.spec.version if current and current.spec else None
+    checks["spec_hash"] = current.spec_hash if current else None  # the champion's own spec, used for features
+    features = None
+    if current is not None and checks["warehouse"] == "ok":
+        features = svc.scorer.features_problem(current)  # built once per version and warehouse
+    checks["features"] = "ok" if features is None else features
+    ready = checks["database"] == "ok" and checks["warehouse"] == "ok" and current is not None
+    ready = ready and features is None
     response.status_code = 200 if ready else 503
     return {"ready": ready, **checks}
 

@@ -1,4 +1,5 @@
-"""`shouhu serve` and `shouhu users`. Heavy modules are imported inside the commands.
+"""`shouhu serve`, `shouhu db` and `shouhu users`. Each command reads the settings once and hands their values
+down. Heavy modules are imported inside the commands.
 
 Account changes made here (add, disable, reset-password, sign-out) are written to the audit log as done by
 `cli:<operating-system user>` in the role `admin`."""
@@ -7,61 +8,82 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+if TYPE_CHECKING:
+    from shouhu.settings import Settings
+
 users_app = typer.Typer(help="Manage service accounts (服务账号).", no_args_is_help=True)
+db_app = typer.Typer(help="The service database (服务数据库): schema migrations.", no_args_is_help=True)
 
 
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
-    migrate_only: Annotated[
-        bool, typer.Option("--migrate-only", help="Apply database migrations and exit.")
+    migrate: Annotated[
+        bool, typer.Option("--migrate", help="Apply the database migrations before serving.")
     ] = False,
 ) -> None:
-    """Run the API (migrations run first; the champion model is loaded and watched for promotions)."""
+    """Run the API (the database schema must be current: `shouhu db upgrade`, or `--migrate`; the champion
+    model is loaded and watched for promotions)."""
     from shouhu.settings import get_settings
 
     settings = get_settings()
     settings.ensure_dirs()
-    if migrate_only:
-        from serving.db import make_engine, migrate
-
-        migrate(make_engine(settings.database_url))
-        typer.echo("database schema is up to date")
-        return
     from serving import server
     from serving.app import create_app
     from shouhu.settings import InsecureSettings
 
     try:
-        app = create_app(settings)
+        app = create_app(settings, migrate=migrate)
     except InsecureSettings as exc:
         typer.echo(f"shouhu serve: {exc}", err=True)
         raise typer.Exit(2) from None
     server.run(app, settings, host, port, log_level="info")
 
 
-def _session():
-    from serving.db import make_engine, make_sessionmaker, migrate
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the service database schema to the current version (Alembic migrations; safe to repeat)."""
+    from serving.db import make_engine, migrate, schema_revision
     from shouhu.settings import get_settings
 
     settings = get_settings()
     settings.ensure_dirs()
     engine = make_engine(settings.database_url)
-    migrate(engine)
+    try:
+        before, _ = schema_revision(engine)
+        migrate(engine)
+        after, _ = schema_revision(engine)
+    finally:
+        engine.dispose()
+    typer.echo(
+        f"service database at revision {after}" + (f" (was {before or 'empty'})" if before != after else "")
+    )
+
+
+def _session(settings: Settings):
+    from serving.db import SchemaNotCurrent, make_engine, make_sessionmaker, require_current_schema
+
+    settings.ensure_dirs()
+    engine = make_engine(settings.database_url)
+    try:
+        require_current_schema(engine)
+    except SchemaNotCurrent as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
     return make_sessionmaker(engine)()
 
 
-def unknown_area(code: str) -> str | None:
+def unknown_area(code: str, warehouse_path: Path) -> str | None:
     """Why `code` cannot be an account's area, or None. A mistyped code would give an account that sees an
     empty list forever, so it is checked against the warehouse's admin units once they are loaded."""
     from serving.warehouse import Warehouse, WarehouseUnavailable
-    from shouhu.settings import get_settings
 
-    warehouse = Warehouse(get_settings().warehouse)
+    warehouse = Warehouse(warehouse_path)
     try:
         names = warehouse.area_names()
     except WarehouseUnavailable:
@@ -88,17 +110,19 @@ def users_add(
     characters, not a common one, not containing the username, not easily guessed."""
     from serving import audit
     from serving.users import add_user
+    from shouhu.settings import get_settings
 
     if not password_stdin:
         typer.echo("give --password-stdin and pipe the password in", err=True)
         raise typer.Exit(2)
     password = sys.stdin.readline().rstrip("\r\n")
     area = village or township or county
-    problem = unknown_area(area) if area else None
+    settings = get_settings()
+    problem = unknown_area(area, settings.warehouse) if area else None
     if problem:
         typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(2)
-    with _session() as session:
+    with _session(settings) as session:
         try:
             user = add_user(
                 session, username, role, password, village=village, township=township, county=county
@@ -124,8 +148,9 @@ def _change(username: str, what: str, change: Callable[..., object], *args: str)
     """Apply `change(session, username, *args)` and its audit row in one transaction."""
     from serving import audit
     from serving.users import NoSuchUser
+    from shouhu.settings import get_settings
 
-    with _session() as session:
+    with _session(get_settings()) as session:
         try:
             change(session, username, *args)
         except (NoSuchUser, ValueError) as exc:
@@ -179,9 +204,10 @@ def users_list() -> None:
     from rich.table import Table
 
     from serving.users import list_users
+    from shouhu.settings import get_settings
 
     table = Table("username", "role", "area", "active")
-    with _session() as session:
+    with _session(get_settings()) as session:
         for u in list_users(session):
             table.add_row(u.username, u.role, u.area_code or "—", "yes" if u.active else "no")
     Console().print(table)

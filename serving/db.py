@@ -1,4 +1,6 @@
-"""Engine and sessions for the service database, plus the append-only guard and the migration step."""
+"""Engine and sessions for the service database, plus the append-only guard and the migration step. The
+migrations run only when someone runs them (`shouhu db upgrade`, `shouhu serve --migrate`, the demo); the
+service refuses to start on a schema that is not the code's (`require_current_schema`)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 class AppendOnlyError(RuntimeError):
     """Raised when code tries to change or remove a row of an append-only table."""
+
+
+class SchemaNotCurrent(RuntimeError):
+    """The service database is not at the migrations' head revision (the message says what to run)."""
 
 
 def make_engine(url: str) -> Engine:
@@ -63,10 +69,30 @@ def alembic_config(engine: Engine | None = None, url: str | None = None) -> Any:
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision` (idempotent; run on startup and by `shouhu serve --migrate-only`)."""
+    """Bring the schema to `revision` (idempotent): `shouhu db upgrade`, `serve --migrate`, the demo."""
     from alembic import command
 
     command.upgrade(alembic_config(engine), revision)
+
+
+def schema_revision(engine: Engine) -> tuple[str | None, str]:
+    """(the database's current revision or None, the migrations' head revision)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    return current, str(head)
+
+
+def require_current_schema(engine: Engine) -> None:
+    current, head = schema_revision(engine)
+    if current != head:
+        raise SchemaNotCurrent(
+            f"the service database is at revision {current or 'none (empty)'}, this code needs {head}: "
+            "run `shouhu db upgrade` (or start with `shouhu serve --migrate`)"
+        )
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:

@@ -1,10 +1,11 @@
-"""Plain-Chinese rendering of the model's reasons, rule flags and bands for caseworkers."""
+"""Plain-Chinese rendering of the model's reasons, rule flags and bands for caseworkers. A reason says how
+its value reads (`display`, and `codes` for coded values: shouhu_core.model_contract, from the spec the model
+was trained on); the free-text `unit` is only shown beside a number, never parsed."""
 
 from __future__ import annotations
 
-import json
 import math
-import re
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -22,35 +23,37 @@ def _num(value: Any) -> str:
     return f"{number:.2f}".rstrip("0").rstrip(".")
 
 
-_CODE = re.compile(r"(\d+)([^\d/–]+)")  # "0较好/1一般/2差" -> (0, 较好), (1, 一般), (2, 差)
-
-
-def value_text(value: Any, unit: str) -> str:
-    """A value as a caseworker reads it: 是/否 for flags, the label of a coded scale, a percentage for shares,
-    otherwise the number with its unit."""
+def value_text(
+    value: Any, display: str | None, unit: str = "", codes: Mapping[str, str] | None = None
+) -> str:
+    """A value as a caseworker reads it: 是/否 for flags, a percentage for shares, the term of a coded value,
+    an ordinal with its named scale, otherwise the number with its unit. A reason saved before indicators
+    declared `display` (None) reads as its number and unit."""
     number = _num(value)
     if number == MISSING:
         return number
-    if unit == "0/1":
+    if display == "flag":
         return "是" if float(value) >= 0.5 else "否"
-    if unit.startswith("比例"):
+    if display == "share":
         return f"{float(value) * 100:.0f}%"
-    if "/" in unit and "–" not in unit:  # a closed code list: show the code's label
-        codes = dict(_CODE.findall(unit))
-        if number in codes:
+    if display in ("code", "ordinal") and codes:
+        if display == "code" and number in codes:
             return codes[number]
-    if any(ch.isdigit() for ch in unit):  # an ordinal range such as "1差–5好": the value and the scale
-        return f"{number}（{unit}）"
+        return (
+            f"{number}（{unit}）"  # a position on a named scale, e.g. "3（1差–5好）"; a median between codes
+        )
     return f"{number} {unit}".strip()
 
 
 def reason_text(reason: dict[str, Any]) -> str:
     """e.g. "近30天无故缺勤天数 6 天（参考人群中位数 0 天）"."""
     unit = reason.get("unit") or ""
+    display = reason.get("display")
+    codes = {str(k): str(v) for k, v in (reason.get("codes") or {}).items()}
     label = reason.get("label_zh") or reason.get("indicator", "")
-    text = f"{label} {value_text(reason.get('value'), unit)}"
+    text = f"{label} {value_text(reason.get('value'), display, unit, codes)}"
     if reason.get("reference") is not None:
-        text += f"（参考人群中位数 {value_text(reason['reference'], unit)}）"
+        text += f"（参考人群中位数 {value_text(reason['reference'], display, unit, codes)}）"
     return text
 
 
@@ -79,17 +82,18 @@ def split_reasons(
     return raising, lowering
 
 
-def parse_reasons(value: Any) -> list[dict[str, Any]] | None:
-    """A model output cell (JSON text, a list, or missing) as a list of reason dicts (None when missing)."""
-    if isinstance(value, list):
-        return value
-    if isinstance(value, str):
-        return json.loads(value) if value else []
-    return None
-
-
 def with_text(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    keys = ("indicator", "label_zh", "family", "family_zh", "value", "reference", "unit", "contribution")
+    keys = (
+        "indicator",
+        "label_zh",
+        "family",
+        "family_zh",
+        "value",
+        "reference",
+        "unit",
+        "display",
+        "contribution",
+    )
     return [{**{k: r.get(k) for k in keys}, "text_zh": reason_text(r)} for r in reasons]
 
 

@@ -47,6 +47,9 @@ class Reason(BaseModel):
     value: float | None = Field(None, description="该儿童的数值（缺失为空）")
     reference: float | None = Field(None, description="参考值：参考人群中位数")
     unit: str | None = Field(None, description="单位")
+    display: str | None = Field(
+        None, description="数值的读法：count/share/days/years/flag/code/ordinal（旧名单为空）"
+    )
     contribution: float = Field(description="对风险分（对数几率）的贡献：正值提高风险，负值降低风险")
     text_zh: str = Field(description="中文说明，例如“近30天无故缺勤 6 天（参考人群中位数 0 天）”")
 
@@ -252,7 +255,20 @@ class AuditRow(BaseModel):
 
 class ModelInfo(BaseModel):
     name: str
-    version: str | None = Field(description="当前在用（champion）版本")
+    version: str | None = Field(description="当前在用的版本（通常即 champion）")
+    champion_version: str | None = Field(None, description="注册表中 champion 别名所指的版本")
+    degraded: str | None = Field(
+        None, description="降级运行的原因：champion 版本无法使用时，仍在用的是哪一版、为什么（正常为空）"
+    )
+    gates: str | None = Field(
+        None,
+        description="在用版本如何成为 champion：passed（通过上线关卡）、first_model（首个模型，无可比较）、"
+        "ungated（未通过关卡：别名不是经 shouhu promote 移动的）",
+    )
+    gates_note: str | None = Field(None, description="关卡说明")
+    spec_version: str | None = Field(None, description="在用版本自带的指标规范版本（用它计算特征）")
+    spec_hash: str | None = Field(None, description="该指标规范的 sha256")
+    contract_version: str | None = Field(None, description="模型输出约定版本")
     run_id: str | None = None
     loaded_at: dt.datetime | None = None
     tags: dict[str, str] = Field(default_factory=dict)

@@ -1,6 +1,8 @@
-"""Scores for the cohort at an as-of date: the feature matrix (features.pipeline.build_matrix) scored by the
-champion pyfunc, cached in memory per (model version, as-of date, warehouse generation) so later requests for
-any scope of that date are fast."""
+"""Scores for the cohort at an as-of date: the feature matrix (features.pipeline.build_matrix), built with the
+champion's *own* indicator spec (its `feature_spec.yaml`, never the project's current one), scored by the
+champion pyfunc, its reasons decoded through the output contract (shouhu_core.model_contract), and cached in
+memory per (model version, as-of date, warehouse generation) so later requests for any scope of that date are
+fast. A spec whose features cannot be built answers 503 (`FeaturesUnavailable`) and fails `/readyz`."""
 
 from __future__ import annotations
 
@@ -9,13 +11,17 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from serving import explain
-from serving.champion import Champion, LoadedModel
+from serving.champion import Champion, LoadedModel, ModelUnavailable
 from serving.warehouse import Warehouse
+from shouhu_core.model_contract import decode_reasons
+
+if TYPE_CHECKING:
+    from features.spec import FeatureSpec
 
 SCORE_COLUMNS = [
     "child_key",
@@ -29,13 +35,26 @@ SCORE_COLUMNS = [
     "reasons",
     "protective_reasons",
 ]
-MatrixBuilder = Callable[[Path, list[pd.Timestamp]], pd.DataFrame]
+# (warehouse, as-of dates, the scoring model's own spec) -> §3 feature matrix
+MatrixBuilder = Callable[[Path, list[pd.Timestamp], "FeatureSpec | None"], pd.DataFrame]
 
 
-def default_builder(warehouse: Path, as_of_dates: list[pd.Timestamp]) -> pd.DataFrame:
+class FeaturesUnavailable(ModelUnavailable):
+    """The champion's indicator spec cannot be built on this warehouse (answered 503, like no model)."""
+
+
+def default_builder(
+    warehouse: Path, as_of_dates: list[pd.Timestamp], spec: FeatureSpec | None = None
+) -> pd.DataFrame:
     from features.pipeline import build_matrix
 
-    return build_matrix(warehouse, as_of_dates)
+    return build_matrix(warehouse, as_of_dates, spec=spec)
+
+
+def _reasons(cell: Any) -> list[dict[str, Any]] | None:
+    """One output cell as stored with a list row: the contract's reasons, checked, as JSON-ready dicts."""
+    reasons = decode_reasons(cell)
+    return None if reasons is None else [r.model_dump(mode="json") for r in reasons]
 
 
 def score_matrix(matrix: pd.DataFrame, model: Any) -> pd.DataFrame:
@@ -51,7 +70,7 @@ def score_matrix(matrix: pd.DataFrame, model: Any) -> pd.DataFrame:
         else pd.Series([None] * len(predicted), index=predicted.index)
     )
     split = [
-        explain.split_reasons(explain.parse_reasons(r), explain.parse_reasons(p))
+        explain.split_reasons(_reasons(r), _reasons(p))
         for r, p in zip(predicted["reasons"], protective, strict=True)
     ]
     out = pd.DataFrame(
@@ -98,6 +117,7 @@ class Scorer:
         self._key_locks: dict[tuple[str, dt.date, int], threading.Lock] = {}
         self.hits = 0
         self.misses = 0
+        self._verdicts: dict[tuple[str, int], str | None] = {}  # (version, generation) -> features problem
 
     def scores(self, model: LoadedModel, as_of: dt.date) -> pd.DataFrame:
         self.warehouse.cursor()  # notices a replaced warehouse file (bumps generation)
@@ -114,7 +134,12 @@ class Scorer:
                     self.hits += 1
                     return self._cache[key]
             self.misses += 1
-            matrix = self.builder(self.warehouse.path, [pd.Timestamp(as_of)])
+            try:  # the model's own spec: a model always receives the inputs it was trained on
+                matrix = self.builder(self.warehouse.path, [pd.Timestamp(as_of)], model.spec)
+            except Exception as exc:
+                with self._lock:
+                    self._key_locks.pop(key, None)
+                raise FeaturesUnavailable(cannot_build(model, exc)) from exc
             scored = score_matrix(matrix, model.model)
             with self._lock:
                 self._cache[key] = scored
@@ -122,3 +147,30 @@ class Scorer:
                     self._cache.popitem(last=False)
                 self._key_locks.pop(key, None)
             return scored
+
+    def features_problem(self, model: LoadedModel) -> str | None:
+        """Why features cannot be built for `model` on this warehouse, or None when they can: the cohort at
+        the warehouse's latest date is built and scored once per (model version, warehouse generation), which
+        also warms the cache for the first list of that date."""
+        self.warehouse.cursor()
+        key = (model.version, self.warehouse.generation)
+        if key in self._verdicts:
+            return self._verdicts[key]
+        latest = self.warehouse.latest_date()
+        problem: str | None = None
+        if latest is None:
+            problem = "the warehouse holds no records yet"
+        else:
+            try:
+                self.scores(model, latest)
+            except FeaturesUnavailable as exc:
+                problem = str(exc)
+        self._verdicts[key] = problem
+        return problem
+
+
+def cannot_build(model: LoadedModel, exc: Exception) -> str:
+    spec = model.spec
+    which = f"spec {spec.version}, sha256 {spec.hash[:12]}" if spec is not None else "no spec"
+    reason = " ".join(str(exc).split())[:300]
+    return f"features cannot be built for champion v{model.version} ({which}): {type(exc).__name__}: {reason}"

@@ -1,5 +1,6 @@
 """Everything the app holds for its lifetime: database, warehouse, champion model, scorer, caches, metrics.
-Built by `create_app` without doing any work; `start()` (the lifespan) migrates, loads and starts polling."""
+Built by `create_app` without doing any work; `start()` (the lifespan) checks the database schema (migrating
+it first only when asked: `shouhu serve --migrate`, the demo), loads the champion and starts polling."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from serving.champion import Champion
 from serving.child_panel import LRU
-from serving.db import make_engine, make_sessionmaker, migrate
+from serving.db import make_engine, make_sessionmaker, migrate, require_current_schema
 from serving.metrics import Metrics
 from serving.ratelimit import SignInLimiter
 from serving.scoring import MatrixBuilder, Scorer
@@ -40,8 +41,11 @@ class TTLCache:
 
 
 class Services:
-    def __init__(self, settings: Settings, builder: MatrixBuilder | None = None) -> None:
+    def __init__(
+        self, settings: Settings, builder: MatrixBuilder | None = None, migrate_on_start: bool = False
+    ) -> None:
         self.settings = settings
+        self.migrate_on_start = migrate_on_start
         self.engine = make_engine(settings.database_url)
         self.sessionmaker = make_sessionmaker(self.engine)
         self.warehouse = Warehouse(settings.warehouse)
@@ -62,7 +66,9 @@ class Services:
         with self._lock:
             self._users += 1
             if self._users == 1:
-                migrate(self.engine)
+                if self.migrate_on_start:
+                    migrate(self.engine)
+                require_current_schema(self.engine)  # never serve on a schema the code does not know
                 self.champion.start()
 
     def stop(self) -> None:

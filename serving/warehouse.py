@@ -1,6 +1,9 @@
 """Read-only access to the DuckDB warehouse: names for the caseworker's own children, profile, visits,
 attendance, guardian and data freshness. All facts are as known before `as_of` (records with
-`recorded_at < as_of`), the same discipline the features follow.
+`recorded_at < as_of`), the same discipline the features follow. The facts shown beside a score — profile
+and age, the primary caregiver, days since the last visit, per-feed freshness — are the features' own
+point-in-time computation (`features.facts.display_facts`), computed for every child of a date at once and
+kept for a few dates; the visit and attendance records listed on a panel are read here.
 
 One read-only connection is kept open (opening one costs ~25 ms); each thread uses its own cursor. The file's
 identity (inode, mtime) is checked at most once a second; when ingest replaces the file, the connection is
@@ -9,27 +12,21 @@ reopened and `generation` changes so callers can drop their caches."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 
-# feeds whose rows belong to one child, for per-child freshness (a feed missing from the warehouse is skipped)
-CHILD_FEEDS = (
-    "children_registry",
-    "household_members",
-    "parent_contact_log",
-    "visit_logs",
-    "school_attendance",
-    "school_events",
-    "incidents",
-    "assistance_benefits",
-    "cases",
-)
+from features.facts import CAREGIVER_COLUMNS, CHILD_FEEDS, PROFILE_COLUMNS, Facts, display_facts
+
+FACT_DATES = 4  # as-of dates whose facts are kept in memory
 LIST_FRESHNESS_FEEDS = ("children_registry", "visit_logs", "school_attendance")
 
 
@@ -47,6 +44,17 @@ def _ts(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day)
 
 
+def _plain(value: Any) -> Any:
+    """A frame cell as a plain Python value: None for missing, dates as ISO text, numpy scalars unwrapped."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return value.date().isoformat()
+    value = value.item() if hasattr(value, "item") else value
+    # the facts hold no fractional numbers (ages, days, years, grades): a float is an int column with gaps
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 class Warehouse:
     def __init__(self, path: Path, check_seconds: float = 1.0) -> None:
         self.path = Path(path)
@@ -58,6 +66,10 @@ class Warehouse:
         self._local = threading.local()
         self.generation = 0
         self.tables: frozenset[str] = frozenset()
+        self._facts: OrderedDict[tuple[dt.date, int], tuple[dict[str, dict[str, Any]], dict[str, Any]]] = (
+            OrderedDict()
+        )
+        self._facts_locks: dict[tuple[dt.date, int], threading.Lock] = {}
 
     # --- connection ---------------------------------------------------------------------------------------
     def _file_identity(self) -> tuple[int, int] | None:
@@ -181,42 +193,38 @@ class Warehouse:
         )
         return {k: n for k, n in rows if n is not None}
 
+    # --- the facts shown beside a score (features.facts) -------------------------------------------------
+    def facts(self, as_of: dt.date) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+        """(child_key → that child's facts, feed → latest record of the whole warehouse), before `as_of`;
+        computed once per (date, warehouse generation) for every child, kept for FACT_DATES dates."""
+        self._refresh()
+        key = (as_of, self.generation)
+        with self._lock:
+            if key in self._facts:
+                self._facts.move_to_end(key)
+                return self._facts[key]
+            key_lock = self._facts_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            with self._lock:
+                if key in self._facts:
+                    return self._facts[key]
+            if "children_registry" not in self.tables:
+                found: tuple[dict[str, dict[str, Any]], dict[str, Any]] = ({}, {})
+            else:
+                found = _by_child(display_facts(self.path, [as_of]))
+            with self._lock:
+                self._facts[key] = found
+                while len(self._facts) > FACT_DATES:
+                    self._facts.popitem(last=False)
+                self._facts_locks.pop(key, None)
+            return found
+
     def profile(self, child_key: str, as_of: dt.date) -> dict[str, Any] | None:
-        if not self.has("children_registry"):
+        """The child's registry snapshot visible at `as_of` (recorded before it, not dated after it)."""
+        row = self.facts(as_of)[0].get(child_key)
+        if row is None:
             return None
-        rows = self._rows(
-            "SELECT * EXCLUDE (_source_file, _row_number, _ingest_run) FROM children_registry "
-            "WHERE child_key = ? AND recorded_at < ? ORDER BY snapshot_date DESC, recorded_at DESC LIMIT 1",
-            [child_key, _ts(as_of)],
-        )
-        if not rows:
-            return None
-        row = rows[0]
-        birth = row.get("birth_date")
-        age = None
-        if birth is not None:
-            b = birth.date() if isinstance(birth, dt.datetime) else birth
-            age = as_of.year - b.year - ((as_of.month, as_of.day) < (b.month, b.day))
-        keep = (
-            "residence_village_code",
-            "status",
-            "sex",
-            "lbc_type",
-            "kunjing_types",
-            "health_status",
-            "schooling_status",
-            "grade_level",
-            "boarding",
-            "guardianship_type",
-            "guardianship_assessment",
-            "parents_marital_status",
-            "father_away",
-            "mother_away",
-        )
-        out = {k: row.get(k) for k in keep}
-        out["age_years"] = age
-        out["snapshot_date"] = _iso(row.get("snapshot_date"))
-        return out
+        return {**{c: row[c] for c in PROFILE_COLUMNS}, "age_years": row["age_years"]}
 
     def recent_visits(self, child_key: str, as_of: dt.date, limit: int = 5) -> list[dict[str, Any]]:
         if not self.has("visit_logs"):
@@ -256,21 +264,12 @@ class Warehouse:
         }
 
     def guardian(self, child_key: str, as_of: dt.date, with_identity: bool) -> dict[str, Any] | None:
-        """The primary caregiver's latest record version before as_of (name and phone only when asked)."""
-        if not self.has("household_members"):
+        """The primary caregiver the features see at `as_of`: the household version in force then, alive
+        (name and phone only when asked)."""
+        row = self.facts(as_of)[0].get(child_key)
+        if row is None or row["caregiver_person_key"] is None:
             return None
-        rows = self._rows(
-            "SELECT person_key, relation, birth_year, alive, lives_with_child, health_status, "
-            "guardian_capacity, "
-            "incapacity_reason, contactable, valid_from FROM household_members "
-            "WHERE child_key = ? AND recorded_at < ? AND is_primary_caregiver "
-            "ORDER BY valid_from DESC, recorded_at DESC LIMIT 1",
-            [child_key, _ts(as_of)],
-        )
-        if not rows:
-            return None
-        g = rows[0]
-        g["valid_from"] = _iso(g["valid_from"])
+        g = {c: row[f"caregiver_{c}"] for c in CAREGIVER_COLUMNS}
         g["name"] = g["phone"] = None
         if with_identity and self.has("identity_persons"):
             ident = (
@@ -286,66 +285,43 @@ class Warehouse:
 
     def freshness(self, child_key: str, as_of: dt.date) -> dict[str, dict[str, str | None]]:
         """Per feed: the latest record for this child and for the whole warehouse, both before as_of."""
-        feeds = [t for t in CHILD_FEEDS if self.has(t)]
-        if not feeds:
-            return {}
-        ts = _ts(as_of)
-        parts = [
-            f"SELECT '{t}' AS feed, max(recorded_at) FILTER (WHERE child_key = ?) AS child, "
-            "max(recorded_at) AS feed_all "
-            f"FROM {t} WHERE recorded_at < ?"
-            for t in feeds
-        ]
-        params: list[Any] = []
-        for _ in feeds:
-            params += [child_key, ts]
-        rows = self.cursor().execute(" UNION ALL ".join(parts), params).fetchall()
-        return {feed: {"child": _iso(c), "feed": _iso(a)} for feed, c, a in rows}
+        children, feeds = self.facts(as_of)
+        row = children.get(child_key, {})
+        return {
+            feed: {"child": row.get(f"fresh_{feed}"), "feed": feeds.get(f"fresh_{feed}")}
+            for feed in CHILD_FEEDS
+            if self.has(feed)
+        }
 
     def list_extras(self, child_keys: Sequence[str], as_of: dt.date) -> dict[str, dict[str, Any]]:
         """For visit-list rows, in bulk: age, days since the last visit, and per-feed freshness."""
-        out: dict[str, dict[str, Any]] = {
-            k: {"age_years": None, "days_since_last_visit": None, "freshness": {}} for k in child_keys
-        }
-        if not child_keys:
-            return out
-        ts, keys = _ts(as_of), list(child_keys)
-        sel = "child_key IN (SELECT unnest(?::VARCHAR[])) AND recorded_at < ?"
-        if self.has("children_registry"):
-            for key, birth in (
-                self.cursor()
-                .execute(
-                    "SELECT child_key, arg_max(birth_date, snapshot_date) FROM children_registry "
-                    f"WHERE {sel} "
-                    "GROUP BY child_key",
-                    [keys, ts],
-                )
-                .fetchall()
-            ):
-                if birth is not None:
-                    out[key]["age_years"] = (
-                        as_of.year - birth.year - ((as_of.month, as_of.day) < (birth.month, birth.day))
-                    )
-        if self.has("visit_logs"):
-            for key, last in (
-                self.cursor()
-                .execute(
-                    f"SELECT child_key, max(visit_date) FROM visit_logs WHERE {sel} GROUP BY child_key",
-                    [keys, ts],
-                )
-                .fetchall()
-            ):
-                out[key]["days_since_last_visit"] = (as_of - last.date()).days
-        for feed in LIST_FRESHNESS_FEEDS:
-            if not self.has(feed):
+        children = self.facts(as_of)[0]
+        out: dict[str, dict[str, Any]] = {}
+        for key in child_keys:
+            row = children.get(key)
+            if row is None:
+                out[key] = {"age_years": None, "days_since_last_visit": None, "freshness": {}}
                 continue
-            for key, last in (
-                self.cursor()
-                .execute(
-                    f"SELECT child_key, max(recorded_at) FROM {feed} WHERE {sel} GROUP BY child_key",
-                    [keys, ts],
-                )
-                .fetchall()
-            ):
-                out[key]["freshness"][feed] = _iso(last)
+            out[key] = {
+                "age_years": row["age_years"],
+                "days_since_last_visit": row["days_since_last_visit"],
+                "freshness": {
+                    f: row[f"fresh_{f}"]
+                    for f in LIST_FRESHNESS_FEEDS
+                    if self.has(f) and row[f"fresh_{f}"] is not None
+                },
+            }
         return out
+
+
+def _by_child(facts: Facts) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """`Facts` of one as-of date as plain dicts (looked up per child by the pages)."""
+    children = facts.children.drop(columns="as_of")
+    columns = list(children.columns)
+    rows = {
+        str(values[0]): {c: _plain(v) for c, v in zip(columns, values, strict=True)}
+        for values in children.itertuples(index=False, name=None)
+    }
+    feeds = facts.feeds.drop(columns="as_of")
+    whole = {c: _plain(v) for c, v in feeds.iloc[0].items()} if len(feeds) else {}
+    return rows, whole

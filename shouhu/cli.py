@@ -9,7 +9,7 @@ import typer
 
 from data_contracts.cli import contracts_doc, ingest
 from features.cli import features
-from serving.cli import serve, users_app
+from serving.cli import db_app, serve, users_app
 from shouhu.demo import demo
 from simulation.cli import simulate
 from training.cli import audit, promote, retrain, rollback, score, train
@@ -25,10 +25,22 @@ app = typer.Typer(
 )
 
 COMMANDS = (
-    simulate, ingest, contracts_doc, features, train, retrain, promote, rollback, score, audit, serve, demo,
+    simulate,
+    ingest,
+    contracts_doc,
+    features,
+    train,
+    retrain,
+    promote,
+    rollback,
+    score,
+    audit,
+    serve,
+    demo,
 )
 for command in COMMANDS:
     app.command()(command)
+app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 
 if __name__ == "__main__":

@@ -303,7 +303,7 @@ def create_accounts(settings: Settings, world: World) -> list[Account]:
     from serving.users import add_user
 
     engine = make_engine(settings.database_url)
-    migrate(engine)
+    migrate(engine)  # the demo's explicit migration step (`shouhu db upgrade` elsewhere)
     areas = {"village": world.village, "township": world.township, "county": world.county, "": None}
     out = []
     try:
@@ -408,11 +408,13 @@ def demo(
     console.rule("守护 Shouhu demo — 评分仅供参考，由工作人员决定")
     settings = demo_secrets(settings)
     say(f"secrets of this data folder: {settings.data_dir / SECRETS_FILE} (demo only; generated once)")
+    from training.tracking import RegistryError
+
     try:
         settings.require_secrets()  # a public or short secret set in the environment is refused here too
         world = build_world(settings, default_county(children), say=say)
-        accounts = create_accounts(settings, world)
-    except ValueError as exc:
+        accounts = create_accounts(settings, world)  # migrates the service database first
+    except (ValueError, RegistryError) as exc:
         # plain text: a gate's detail may hold brackets that rich would read as markup
         console.print(f"shouhu demo: {exc}", style="red", markup=False, highlight=False)
         raise typer.Exit(1) from None

@@ -24,6 +24,7 @@ COMMANDS = [
     "audit",
     "serve",
     "demo",
+    "db",
     "users",
 ]
 

@@ -21,6 +21,13 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def _refused() -> tuple[type[Exception], ...]:
+    """What a command reports in one line: bad input (ValueError) and a registry that cannot be read."""
+    from training.tracking import RegistryError
+
+    return (ValueError, RegistryError)
+
+
 def _date(value: str | None, name: str) -> str | None:
     if value is None:
         return None
@@ -49,6 +56,9 @@ def _quiet_mlflow() -> None:
 
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     logging.getLogger("mlflow").setLevel(logging.WARNING)
+    # MLflow logs a failing store query in full (dozens of lines) before raising it; the command reports it
+    # in one line (training.tracking.RegistryError)
+    logging.getLogger("mlflow.store.db.utils").setLevel(logging.CRITICAL)
 
 
 def _print_training(trained: object) -> None:
@@ -138,7 +148,7 @@ def train(
             settings, matrix, _date(date_from, "--from"), _date(date_to, "--to"), horizon, truth, say=_say
         )
         trained = workflow.train(frame, settings, horizon_days=horizon, say=_say)
-    except ValueError as exc:
+    except _refused() as exc:
         _fail(f"shouhu train: {exc}")
     _print_training(trained)
 
@@ -166,7 +176,7 @@ def retrain(
         if feeds is not None:
             settings.require_secrets("pseudonym_secret")  # it ingests, so it pseudonymizes
         done = workflow.retrain(settings, feeds, truth, _accepted(accept_disparity), say=_say)
-    except ValueError as exc:
+    except _refused() as exc:
         _fail(f"shouhu retrain: {exc}")
     if done.ingest is not None:
         total = done.ingest.total
@@ -190,11 +200,20 @@ def promote(
 ) -> None:
     """Challenger -> champion, only through the gates (quality, fairness, calibration)."""
     _quiet_mlflow()
+    from shouhu.settings import get_settings
     from training import registry
 
+    settings = get_settings()
     try:
-        result = registry.promote(version, _accepted(accept_disparity), margin=margin, ece_bound=ece_bound)
-    except ValueError as exc:
+        result = registry.promote(
+            version,
+            _accepted(accept_disparity),
+            tracking_uri=settings.mlflow_tracking_uri,
+            model_name=settings.model_name,
+            margin=margin,
+            ece_bound=ece_bound,
+        )
+    except _refused() as exc:
         _fail(f"shouhu promote: {exc}")
     _print_promotion(result)
     if not result.promoted and result.failed:
@@ -204,11 +223,13 @@ def promote(
 def rollback() -> None:
     """Put the previous champion back (one command; the history is kept on the registered model)."""
     _quiet_mlflow()
+    from shouhu.settings import get_settings
     from training import registry
 
+    settings = get_settings()
     try:
-        demoted, restored = registry.rollback()
-    except ValueError as exc:
+        demoted, restored = registry.rollback(settings.mlflow_tracking_uri, settings.model_name)
+    except _refused() as exc:
         _fail(f"shouhu rollback: {exc}")
     typer.echo(
         f"champion is version {restored} again (version {demoted} rolled back; it is not challenger either, "
@@ -242,11 +263,13 @@ def score(
             frame = frame[frame["as_of"] == day]
         else:
             _say(f"building features as of {day:%Y-%m-%d}")
-            frame = data.build(settings.warehouse, [day], settings.horizon_days, None)
+            frame = data.build(
+                settings.warehouse, [day], settings.horizon_days, None, spec=workflow.project_spec(settings)
+            )
         if frame.empty:
             _fail(f"shouhu score: no children in the cohort as of {day:%Y-%m-%d}")
         model, version = workflow.load_champion(settings)
-    except ValueError as exc:
+    except _refused() as exc:
         _fail(f"shouhu score: {exc}")
     columns = (TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns) as bar:

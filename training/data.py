@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from training.splits import monthly_as_of_dates
+
+if TYPE_CHECKING:
+    from features.spec import FeatureSpec
 
 # Indicators look back up to a year; the first as-of dates of a warehouse would see too little history.
 WARM_UP_MONTHS = 6
@@ -68,8 +72,21 @@ def default_dates(warehouse: Path, start: str | None, end: str | None) -> list[p
 
 
 def build(
-    warehouse: Path, dates: list[pd.Timestamp], horizon_days: int, truth_dir: Path | None
+    warehouse: Path,
+    dates: list[pd.Timestamp],
+    horizon_days: int,
+    truth_dir: Path | None,
+    *,
+    spec: FeatureSpec | None = None,
+    pseudonym_secret: str | None = None,
 ) -> pd.DataFrame:
     from features.pipeline import build_matrix
 
-    return build_matrix(warehouse, dates, horizon_days=horizon_days, truth_dir=truth_dir)
+    return build_matrix(
+        warehouse,
+        dates,
+        horizon_days=horizon_days,
+        truth_dir=truth_dir,
+        spec=spec,
+        pseudonym_secret=pseudonym_secret,
+    )

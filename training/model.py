@@ -90,6 +90,13 @@ def reference_medians(cohort: pd.DataFrame, inputs: list[str]) -> pd.DataFrame:
 
 
 def indicator_meta(spec: FeatureSpec) -> dict[str, dict[str, Any]]:
+    """What `model_meta.json` says of each input (shouhu_core.model_contract.IndicatorMeta): labels, family,
+    unit, direction and how its value reads to a person, so pages explain the model's own indicators."""
+    undisplayed = spec.undisplayed()
+    if undisplayed:
+        raise ValueError(
+            f"spec {spec.version}: indicators without `display` (how a value reads): {', '.join(undisplayed)}"
+        )
     return {
         i.name: {
             "label_zh": i.label_zh,
@@ -97,6 +104,8 @@ def indicator_meta(spec: FeatureSpec) -> dict[str, dict[str, Any]]:
             "family_zh": spec.families.get(i.family, i.family),
             "unit": i.unit,
             "direction": i.direction,
+            "display": i.display,
+            **({"codes": {str(k): v for k, v in i.codes.items()}} if i.codes else {}),
         }
         for i in spec.indicators
     }

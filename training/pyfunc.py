@@ -1,9 +1,10 @@
 """The Shouhu risk model as one MLflow pyfunc (docs/architecture.md §4).
 
-This file is logged with the model as "model code" and must stay self-contained: it imports only numpy,
-pandas, lightgbm and mlflow, never `training`, `features` or anything of the project, so serving and any
-`mlflow.pyfunc.load_model` user get the same behaviour without the training code. Everything `predict` needs
-is read from the model's artifacts:
+This file is logged with the model as "model code". Besides numpy, pandas, lightgbm and mlflow it imports
+only `shouhu_core.model_contract` (the output contract, defined once), which the model declares as its code
+(`code_paths`, copied into the model's `code/` folder and put on `sys.path` by MLflow when it loads): never
+`training`, `features` or anything else of the project, so serving and any `mlflow.pyfunc.load_model` user
+get the same behaviour without the training code. Everything `predict` needs is read from the artifacts:
 
 - `booster.txt`      the LightGBM booster (margins and exact TreeSHAP contributions via `pred_contrib`);
 - `model_meta.json`  inputs, indicator labels/families/units, isotonic calibration map, band cut-offs, top-k;
@@ -15,7 +16,6 @@ is read from the model's artifacts:
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,11 +26,20 @@ import mlflow.pyfunc
 import numpy as np
 import pandas as pd
 
-BOOSTER = "booster.txt"
-META = "model_meta.json"
-REFERENCE = "reference.parquet"
-SPEC = "feature_spec.yaml"
-CARD = "model_card.md"
+from shouhu_core.model_contract import (
+    BOOSTER,
+    CARD,
+    CONTRACT_VERSION,
+    META,
+    OUTPUT_COLUMNS,
+    REFERENCE,
+    SPEC,
+    IndicatorMeta,
+    encode_reasons,
+    reason_head,
+)
+
+__all__ = ["BOOSTER", "CARD", "META", "OUTPUT_COLUMNS", "REFERENCE", "SPEC", "ModelParts", "ShouhuRiskModel"]
 
 # Bands on the percentile within the reference cohort. High bands are rare on purpose (DOMAIN.md §1.8:
 # real tier distributions are heavily skewed to low risk): red = top 2 %, orange next 8 %, yellow next 20 %.
@@ -40,7 +49,6 @@ DEFAULT_BANDS: tuple[tuple[str, float], ...] = (
     ("yellow", 70.0),
     ("green", 0.0),
 )
-OUTPUT_COLUMNS = ("probability", "percentile", "band", "margin", "reasons", "protective_reasons")
 ALL_AGES = "*"
 
 
@@ -50,7 +58,7 @@ class ModelParts:
 
     booster: lgb.Booster
     inputs: list[str]
-    indicators: dict[str, dict[str, Any]]  # name -> {label_zh, family, family_zh, unit}
+    indicators: dict[str, dict[str, Any]]  # name -> model_contract.IndicatorMeta fields
     calibration_x: np.ndarray  # isotonic map margin -> probability (sorted thresholds)
     calibration_y: np.ndarray
     reference_quantiles: np.ndarray  # margin quantiles of the reference cohort, at `quantile_levels`
@@ -66,6 +74,7 @@ def save_parts(parts: ModelParts, folder: Path) -> dict[str, str]:
     folder.mkdir(parents=True, exist_ok=True)
     parts.booster.save_model(str(folder / BOOSTER))
     meta = {
+        "contract_version": CONTRACT_VERSION,
         "inputs": parts.inputs,
         "indicators": parts.indicators,
         "calibration": {"x": parts.calibration_x.tolist(), "y": parts.calibration_y.tolist()},
@@ -102,7 +111,7 @@ def load_parts(artifacts: dict[str, str]) -> ModelParts:
     q = reference[reference["statistic"] == "margin_quantile"]
     med = reference[reference["statistic"] == "median"].pivot(index="group", columns="name", values="value")
     inputs = list(meta["inputs"])
-    known = {"inputs", "indicators", "calibration", "bands", "top_k"}
+    known = {"inputs", "indicators", "calibration", "bands", "top_k", "contract_version"}
     return ModelParts(
         booster=booster,
         inputs=inputs,
@@ -141,28 +150,9 @@ def band(pct: np.ndarray, bands: tuple[tuple[str, float], ...]) -> np.ndarray:
     return out
 
 
-def _num(x: float) -> str:
-    # callers round whole arrays first; repr of a float64 is valid JSON for finite values
-    return repr(float(x)) if math.isfinite(x) else "null"
-
-
-def _reason_prefixes(parts: ModelParts) -> list[str]:
-    """The constant part of each indicator's reason, as a JSON fragment (built once per call, not per row)."""
-    out = []
-    for name in parts.inputs:
-        m = parts.indicators[name]
-        head = {
-            "indicator": name,
-            "label_zh": m["label_zh"],
-            "family": m["family"],
-            "family_zh": m["family_zh"],
-        }
-        out.append(
-            json.dumps(head, ensure_ascii=False)[:-1]
-            + ', "unit": '
-            + json.dumps(m["unit"], ensure_ascii=False)
-        )
-    return out
+def _reason_heads(parts: ModelParts) -> list[dict[str, Any]]:
+    """The indicator part of each input's reason (model_contract.reason_head), built once per call."""
+    return [reason_head(name, IndicatorMeta.model_validate(parts.indicators[name])) for name in parts.inputs]
 
 
 def family_sums(contrib: np.ndarray, parts: ModelParts) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -194,8 +184,8 @@ def explanations(
     - `protective_reasons`: families whose sum lowers it, most negative first.
 
     Each item names the family's strongest indicator in that direction (its value, the reference median and
-    `indicator_contribution`); `contribution` is the family's sum. Vectorized over rows; only the JSON text
-    is built per row."""
+    `indicator_contribution`); `contribution` is the family's sum. Vectorized over rows; only the reasons'
+    dicts and their JSON text are built per row (model_contract.encode_reasons: data, never spliced text)."""
     n = contrib.shape[0]
     _, member, sums = family_sums(contrib, parts)
     # the strongest indicator of each family in each direction, searched within the family's columns
@@ -208,25 +198,35 @@ def explanations(
         up[:, f] = cols[block.argmax(axis=1)]
         down[:, f] = cols[block.argmin(axis=1)]
     k = min(parts.top_k, sums.shape[1])
-    prefix = _reason_prefixes(parts)
+    heads = _reason_heads(parts)
     rows = np.arange(n)[:, None]
 
     def render(raising: bool) -> list[str]:
         fam, col, keep = _ranked(sums, up if raising else down, k, raising)
-        total = np.round(np.take_along_axis(sums, fam, axis=1), 4)
-        own = np.round(contrib[rows, col], 4)
-        value = np.round(values[rows, col], 4)
-        ref = np.round(references[rows, col], 4)
-        out: list[str] = []
-        for i in range(n):
-            items = [
-                f'{prefix[j]}, "value": {_num(value[i, r])}, "reference": {_num(ref[i, r])}, '
-                f'"contribution": {_num(total[i, r])}, "indicator_contribution": {_num(own[i, r])}}}'
-                for r, j in enumerate(col[i])
-                if keep[i, r]
-            ]
-            out.append("[" + ", ".join(items) + "]")
-        return out
+        width = col.shape[1]
+        # whole arrays to flat Python lists once (flat: no per-row list objects for the cyclic GC to walk);
+        # per row only the reasons' dicts and their JSON are built
+        total = np.round(np.take_along_axis(sums, fam, axis=1), 4).ravel().tolist()
+        own = np.round(contrib[rows, col], 4).ravel().tolist()
+        value = np.round(values[rows, col], 4).ravel().tolist()
+        ref = np.round(references[rows, col], 4).ravel().tolist()
+        cols, kept = col.ravel().tolist(), keep.ravel().tolist()
+        return [
+            encode_reasons(
+                [
+                    {
+                        **heads[cols[at]],
+                        "value": value[at],
+                        "reference": ref[at],
+                        "contribution": total[at],
+                        "indicator_contribution": own[at],
+                    }
+                    for at in range(i * width, (i + 1) * width)
+                    if kept[at]
+                ]
+            )
+            for i in range(n)
+        ]
 
     return render(True), render(False)
 

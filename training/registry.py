@@ -12,7 +12,12 @@ Aliases only (no stages). The champion history is a JSON list of versions kept i
 
 Every attempt leaves its verdicts on the version (`gate_<name>` = PASS/FAIL, `gate_<name>_detail`), so the
 MLflow UI shows why a version is or is not champion. A rollback also drops the `challenger` alias from the
-demoted version, so a plain `shouhu promote` cannot bring it straight back.
+demoted version, so a plain `shouhu promote` cannot bring it straight back. Each move of the champion alias
+writes the champion history first and the alias second: a champion that is not last in its history was put
+there some other way (the MLflow UI's own buttons), and serving says it did not pass the gates.
+
+Every function takes the tracking URI and the model name (the commands read them from the settings). A
+registry that cannot be read raises `RegistryError`; it is never taken for "no champion yet".
 """
 
 from __future__ import annotations
@@ -22,8 +27,9 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from shouhu_core.model_contract import CHALLENGER, CHAMPION, GATES, HISTORY_TAG, PASS, history_of
 from training.fairness import BAND, GATE_LABELS, GATE_METRICS, REPORTED_ONLY
-from training.tracking import CHALLENGER, CHAMPION, HISTORY_TAG, TEST_WINDOW, UNJUDGED_TAG, clip
+from training.tracking import TEST_WINDOW, UNJUDGED_TAG, clip, registered_aliases
 
 if TYPE_CHECKING:  # mlflow and pandas load only when a command runs
     import pandas as pd
@@ -56,16 +62,6 @@ class Promotion:
         return [g for g in self.gates if not g.passed]
 
 
-def _where(tracking_uri: str | None, model_name: str | None) -> tuple[str, str]:
-    if tracking_uri is None or model_name is None:
-        from shouhu.settings import get_settings
-
-        settings = get_settings()
-        tracking_uri = tracking_uri or settings.mlflow_tracking_uri
-        model_name = model_name or settings.model_name
-    return tracking_uri, model_name
-
-
 def client(tracking_uri: str) -> MlflowClient:
     import mlflow
     from mlflow import MlflowClient
@@ -76,28 +72,19 @@ def client(tracking_uri: str) -> MlflowClient:
 
 
 def _alias(c: MlflowClient, name: str, alias: str) -> str | None:
-    from mlflow.exceptions import MlflowException
-
-    try:
-        return str(c.get_model_version_by_alias(name, alias).version)
-    except MlflowException:
-        return None
+    return registered_aliases(c, name).get(alias)
 
 
-def champion_version(tracking_uri: str | None = None, model_name: str | None = None) -> str | None:
-    uri, name = _where(tracking_uri, model_name)
-    return _alias(client(uri), name, CHAMPION)
+def champion_version(tracking_uri: str, model_name: str) -> str | None:
+    return _alias(client(tracking_uri), model_name, CHAMPION)
 
 
-def challenger_version(tracking_uri: str | None = None, model_name: str | None = None) -> str | None:
-    uri, name = _where(tracking_uri, model_name)
-    return _alias(client(uri), name, CHALLENGER)
+def challenger_version(tracking_uri: str, model_name: str) -> str | None:
+    return _alias(client(tracking_uri), model_name, CHALLENGER)
 
 
-def champion_history(tracking_uri: str | None = None, model_name: str | None = None) -> list[str]:
-    uri, name = _where(tracking_uri, model_name)
-    tags = client(uri).get_registered_model(name).tags or {}
-    return [str(v) for v in json.loads(tags.get(HISTORY_TAG, "[]"))]
+def champion_history(tracking_uri: str, model_name: str) -> list[str]:
+    return history_of(client(tracking_uri).get_registered_model(model_name).tags)
 
 
 def _test_window(tracking_uri: str, run_id: str) -> pd.DataFrame:
@@ -206,14 +193,14 @@ def promote(
     version: str | int | None = None,
     accept: dict[str, str] | None = None,
     *,
-    tracking_uri: str | None = None,
-    model_name: str | None = None,
+    tracking_uri: str,
+    model_name: str,
     margin: float = DEFAULT_MARGIN,
     ece_bound: float = DEFAULT_ECE_BOUND,
 ) -> Promotion:
     """Make `version` (default: the challenger) champion if every gate passes. Accepted disparities are
     recorded on the version before the gates run, so the reason stays with it whatever the outcome."""
-    uri, name = _where(tracking_uri, model_name)
+    uri, name = tracking_uri, model_name
     c = client(uri)
     version = str(version) if version is not None else _alias(c, name, CHALLENGER)
     if version is None:
@@ -231,6 +218,7 @@ def promote(
         fairness_gate(tags),
         calibration_gate(tags, ece_bound),
     ]
+    assert tuple(g.name for g in gates) == GATES  # the names serving reads (model_contract.gate_verdict)
     result = Promotion(version, champion, all(g.passed for g in gates), gates)
     record_gates(c, name, version, gates)
     if result.promoted:
@@ -242,7 +230,7 @@ def record_gates(c: MlflowClient, name: str, version: str, gates: list[Gate]) ->
     """Leave each verdict on the version (`gate_<name>` PASS/FAIL and `gate_<name>_detail`), overwriting an
     earlier attempt's, with the time of this one."""
     for gate in gates:
-        c.set_model_version_tag(name, version, f"gate_{gate.name}", "PASS" if gate.passed else "FAIL")
+        c.set_model_version_tag(name, version, f"gate_{gate.name}", PASS if gate.passed else "FAIL")
         c.set_model_version_tag(name, version, f"gate_{gate.name}_detail", clip(gate.detail))
     c.set_model_version_tag(
         name, version, "gates_checked_at", dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -250,23 +238,22 @@ def record_gates(c: MlflowClient, name: str, version: str, gates: list[Gate]) ->
 
 
 def _set_champion(c: MlflowClient, name: str, version: str, push: bool) -> None:
-    tags = c.get_registered_model(name).tags or {}
-    history = [str(v) for v in json.loads(tags.get(HISTORY_TAG, "[]"))]
+    history = history_of(c.get_registered_model(name).tags)
     if push:
         history.append(version)
-    c.set_registered_model_alias(name, CHAMPION, version)
+    # the history first: when serving sees the alias move, the version already ends the history
     c.set_registered_model_tag(name, HISTORY_TAG, json.dumps(history))
+    c.set_registered_model_alias(name, CHAMPION, version)
     c.set_model_version_tag(
         name, version, "champion_since", dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     )
 
 
-def rollback(tracking_uri: str | None = None, model_name: str | None = None) -> tuple[str, str]:
+def rollback(tracking_uri: str, model_name: str) -> tuple[str, str]:
     """Put the previous champion back; returns (demoted version, restored version)."""
-    uri, name = _where(tracking_uri, model_name)
+    uri, name = tracking_uri, model_name
     c = client(uri)
-    tags = c.get_registered_model(name).tags or {}
-    history = [str(v) for v in json.loads(tags.get(HISTORY_TAG, "[]"))]
+    history = history_of(c.get_registered_model(name).tags)
     current = _alias(c, name, CHAMPION)
     if current is None or len(history) < 2:
         raise ValueError(f"{name} has no previous champion to roll back to (history {history})")

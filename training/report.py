@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from shouhu_core.model_contract import CONTRACT_VERSION, SPEC
 from training.fairness import BAND, GATE_LABELS, GATE_METRICS, NOT_GATED, REPORTED_ONLY, to_markdown
 from training.pipeline import TrainResult
 
@@ -209,6 +210,12 @@ def model_card(
         "family: `reasons` are the families that raise the score (largest first), `protective_reasons`",
         "those that lower it; each names the family's strongest indicator with the reference cohort's",
         "median (same age group where known).",
+        "",
+        f"Output contract {CONTRACT_VERSION} (`shouhu_core.model_contract`, carried with the model as its",
+        "code): each reason also says how its value reads to a person (`display`, and `codes` for coded",
+        f"values, from the spec). The spec travels with the model as `{SPEC}`: serving builds this version's",
+        "inputs with it, whatever the project's current spec says. Before this version serves it must score",
+        "its stored reference example (cohort medians, no child's record) into a frame the contract accepts.",
         "",
         "## Metrics on the latest test window (vs baselines)",
         f"k = {k} visits per township per 30-day cycle.",

@@ -20,21 +20,30 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+import shouhu_core
+from shouhu_core.model_contract import CHALLENGER, CHAMPION, HISTORY_TAG
 from training import pyfunc, report
 from training.fairness import GATE_LABELS, GATE_METRICS, NOT_GATED, Judgement
 from training.pipeline import TrainResult
 
 if TYPE_CHECKING:
+    from mlflow import MlflowClient
+
     from features.spec import FeatureSpec
 
-CHALLENGER = "challenger"
-CHAMPION = "champion"
-HISTORY_TAG = "champion_history"
+__all__ = ["CHALLENGER", "CHAMPION", "HISTORY_TAG", "RegistryError", "log_run"]
 TEST_WINDOW = "evaluation/test_window.parquet"
 PYFUNC_SOURCE = Path(pyfunc.__file__)
+# The model declares the shared contract package as its own code: MLflow copies it into the model's `code/`
+# folder and puts that on sys.path when loading, so `training/pyfunc.py` finds `shouhu_core` anywhere.
+MODEL_CODE = Path(shouhu_core.__file__).parent
 GATE_TAGS = ("precision_at_k", "recall_at_k", "precision_at_10pct", "ece", "brier", "pr_auc")
 UNJUDGED_TAG = "fairness_unjudged"
 TAG_LIMIT = 4000  # characters; MLflow caps tag values (8,000 in MLflow 3) and the UI shows them whole
+
+
+class RegistryError(RuntimeError):
+    """The model registry could not be read or written; the message is one line naming what failed."""
 
 
 def clip(text: str, limit: int = TAG_LIMIT) -> str:
@@ -123,7 +132,8 @@ def model_signature(inputs: list[str]) -> Any:
 
 
 def input_example(parts: pyfunc.ModelParts) -> pd.DataFrame:
-    """Indicator values only: the reference medians per age group, never a child's own record."""
+    """Indicator values only: the reference medians per age group, never a child's own record. Stored with
+    the model as its reference example: serving scores it before a new version may replace the old one."""
     medians = parts.medians.drop(index=pyfunc.ALL_AGES, errors="ignore")
     if medians.empty:
         medians = parts.medians
@@ -135,7 +145,8 @@ def input_example(parts: pyfunc.ModelParts) -> pd.DataFrame:
 def pip_requirements() -> list[str]:
     from importlib.metadata import version
 
-    return [f"{p}=={version(p)}" for p in ("mlflow", "lightgbm", "numpy", "pandas", "pyarrow")]
+    # pydantic: the contract's reason model (shouhu_core.model_contract); mlflow depends on it anyway
+    return [f"{p}=={version(p)}" for p in ("mlflow", "lightgbm", "numpy", "pandas", "pyarrow", "pydantic")]
 
 
 def fairness_tags(judgement: list[Judgement]) -> dict[str, str]:
@@ -233,6 +244,7 @@ def _log_model(result: TrainResult, model_files: dict[str, str], model_name: str
     return mlflow.pyfunc.log_model(
         name="model",
         python_model=str(PYFUNC_SOURCE),
+        code_paths=[str(MODEL_CODE)],
         artifacts=model_files,
         signature=model_signature(result.parts.inputs),
         input_example=input_example(result.parts),
@@ -259,6 +271,8 @@ def log_run(
     from mlflow import MlflowClient
 
     experiment_id = configure(tracking_uri, artifact_root, model_name)
+    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    champion_missing(client, model_name)  # a registry that cannot be read stops the run before it logs
     sha = git_sha()
     card = report.model_card(
         result,
@@ -309,18 +323,53 @@ def log_run(
         version = str(info.registered_model_version)
         run_id = run.info.run_id
 
-    client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+    first = champion_missing(client, model_name)  # read again now: a champion may have come meanwhile
     for key, value in version_tags(result, spec, sha, horizon_days, k).items():
         client.set_model_version_tag(model_name, version, key, value)
     client.set_model_version_tag(model_name, version, "run_id", run_id)
     client.set_registered_model_alias(model_name, CHALLENGER, version)
     aliases = [CHALLENGER]
-    try:
-        client.get_model_version_by_alias(model_name, CHAMPION)
-    except Exception:  # no champion yet: the first model serves until a better one passes the gates
-        client.set_registered_model_alias(model_name, CHAMPION, version)
+    if first:  # no champion yet: the first model serves until a better one passes the gates
+        # the history first, then the alias: serving reads a champion whose version ends the history as
+        # having come through Shouhu's own path (shouhu_core.model_contract.gate_verdict)
         client.set_registered_model_tag(model_name, HISTORY_TAG, json.dumps([version]))
+        client.set_registered_model_alias(model_name, CHAMPION, version)
         aliases.append(CHAMPION)
     return RunOutcome(
         run_id=run_id, version=version, aliases=tuple(aliases), model_uri=f"models:/{model_name}/{version}"
     )
+
+
+def registered_aliases(client: MlflowClient, model_name: str) -> dict[str, str]:
+    """The registered model's aliases (alias → version), read from the model itself, so "no champion" is an
+    answer and never an inference from an error; empty only when the model is not registered yet. Any other
+    failure (the store locked, unreachable, damaged) raises `RegistryError`: nothing becomes champion without
+    its gates because the registry could not be read."""
+    from mlflow.exceptions import MlflowException
+    from mlflow.protos.databricks_pb2 import RESOURCE_DOES_NOT_EXIST, ErrorCode
+
+    try:
+        aliases = client.get_registered_model(model_name).aliases or {}
+    except MlflowException as exc:
+        if exc.error_code == ErrorCode.Name(RESOURCE_DOES_NOT_EXIST):
+            return {}
+        raise RegistryError(_cannot_read(model_name, exc)) from exc
+    except Exception as exc:
+        raise RegistryError(_cannot_read(model_name, exc)) from exc
+    return {str(alias): str(version) for alias, version in aliases.items()}
+
+
+def champion_missing(client: MlflowClient, model_name: str) -> bool:
+    return CHAMPION not in registered_aliases(client, model_name)
+
+
+def _cannot_read(model_name: str, exc: Exception) -> str:
+    return (
+        f"cannot read the aliases of {model_name} from the model registry ({type(exc).__name__}: "
+        f"{one_line(exc)}); no alias was changed"
+    )
+
+
+def one_line(exc: BaseException, limit: int = 300) -> str:
+    text = " ".join(str(getattr(exc, "message", None) or exc).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

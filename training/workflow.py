@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from mlflow.pyfunc import PyFuncModel
 
     from data_contracts.ingest import IngestReport
+    from features.spec import FeatureSpec
     from shouhu.settings import Settings
 
 Say = Callable[[str], None]
@@ -34,6 +35,13 @@ class Trained:
 
 def _quiet(_msg: str) -> None:
     return None
+
+
+def project_spec(settings: Settings) -> FeatureSpec:
+    """The indicator spec new models are trained on: `settings.feature_spec`, else the packaged v1."""
+    from features.spec import load_spec
+
+    return load_spec(settings.feature_spec)
 
 
 def load_matrix(
@@ -50,7 +58,14 @@ def load_matrix(
         return data.read_matrix(matrix)
     dates = data.default_dates(settings.warehouse, start, end)
     say(f"building the feature matrix: {len(dates)} monthly as-of dates {dates[0]:%Y-%m} … {dates[-1]:%Y-%m}")
-    return data.build(settings.warehouse, dates, horizon_days or settings.horizon_days, truth_dir)
+    return data.build(
+        settings.warehouse,
+        dates,
+        horizon_days or settings.horizon_days,
+        truth_dir,
+        spec=project_spec(settings),
+        pseudonym_secret=settings.pseudonym_secret.get_secret_value(),
+    )
 
 
 def train(
@@ -66,7 +81,7 @@ def train(
     from features.spec import DEFAULT_SPEC, load_spec
 
     horizon = horizon_days or settings.horizon_days
-    spec_path = spec_path or settings.feature_spec or DEFAULT_SPEC
+    spec_path = spec_path or settings.feature_spec or DEFAULT_SPEC  # logged with the model as it is
     spec = load_spec(spec_path)
     config = config or TrainConfig(horizon_days=horizon, k=settings.visits_per_township)
     result = train_and_evaluate(frame, spec, config, progress=say)

@@ -11,7 +11,6 @@ import pytest
 from data_contracts.ingest import ingest_folder
 from features.pipeline import build_matrix
 from features.spec import AUDIT_COLUMNS, load_spec
-from shouhu.settings import get_settings
 from simulation.config import SimulationConfig
 from simulation.county import simulate
 
@@ -23,9 +22,11 @@ def test_a_simulated_county_goes_through_ingest_into_a_valid_matrix_with_truth(t
     )
     simulate(config, tmp_path / "sim", progress=False)
     wh = tmp_path / "wh.duckdb"
-    ingest_folder(tmp_path / "sim", wh, get_settings().pseudonym_secret.get_secret_value(), progress=False)
+    secret = "chain-test-secret"
+    ingest_folder(tmp_path / "sim", wh, secret, progress=False)
     dates = list(pd.date_range("2023-04-01", "2024-03-01", freq="MS"))
-    m = build_matrix(wh, dates, truth_dir=tmp_path / "sim" / "truth")  # validated by FeatureMatrix
+    # validated by FeatureMatrix; the truth's ids are keyed with the warehouse's secret
+    m = build_matrix(wh, dates, truth_dir=tmp_path / "sim" / "truth", pseudonym_secret=secret)
     assert m.as_of.nunique() == len(dates) and len(m) > 100
     assert m["true_risk"].notna().mean() > 0.9  # truth keys meet warehouse keys through the pseudonym
     assert m["days_since_last_visit"].notna().any() and m["unexcused_absence_rate_90d"].notna().any()

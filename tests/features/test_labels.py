@@ -9,7 +9,6 @@ import pytest
 
 from data_contracts.pseudonym import child_key
 from features.pipeline import build_matrix
-from shouhu.settings import get_settings
 from tests.features.conftest import row_of
 from tests.features.factories import T, WarehouseFactory, incident_row, registry_row
 
@@ -67,7 +66,7 @@ def test_a_longer_horizon_reaches_later_outcomes(tmp_path: Path) -> None:
 
 
 def test_truth_gives_true_label_and_hidden_risk_by_pseudonymous_key(tmp_path: Path) -> None:
-    secret = get_settings().pseudonym_secret.get_secret_value()
+    secret = "features-test-secret"
     f = WarehouseFactory().add(
         "children_registry",
         registry_row(child_key=child_key("SRC-1", secret)),
@@ -89,7 +88,9 @@ def test_truth_gives_true_label_and_hidden_risk_by_pseudonymous_key(tmp_path: Pa
     pd.DataFrame(
         {"child_id": ["SRC-1", "SRC-2"], "date": [T("2024-03-01")] * 2, "true_risk_90d": [0.3, 0.05]}
     ).to_parquet(truth / "child_risk.parquet")
-    m = build_matrix(f.build(tmp_path / "wh.duckdb"), ["2024-03-01"], truth_dir=truth).set_index("child_key")
+    m = build_matrix(
+        f.build(tmp_path / "wh.duckdb"), ["2024-03-01"], truth_dir=truth, pseudonym_secret=secret
+    ).set_index("child_key")
     one, two = m.loc[child_key("SRC-1", secret)], m.loc[child_key("SRC-2", secret)]
     assert (one["label"], one["true_label"], one["true_risk"]) == (0, 1.0, 0.3)  # undetected, still true
     assert (two["true_label"], two["true_risk"]) == (0.0, 0.05)

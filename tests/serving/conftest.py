@@ -92,7 +92,7 @@ def settings(database_url: str, county: f.County, mlflow_store: tuple[str, Path]
 def app(settings, county: f.County, flags: Flags):
     from serving.app import create_app
 
-    def builder(_warehouse: Path, dates: list[pd.Timestamp]) -> pd.DataFrame:
+    def builder(_warehouse: Path, dates: list[pd.Timestamp], _spec=None) -> pd.DataFrame:
         day = dates[0].date()
         return f.matrix_for(county, day, flags.by_date.get(day))
 

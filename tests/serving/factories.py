@@ -183,12 +183,12 @@ def matrix_for(
     return frame
 
 
-def train_parts(seed: int = 0, n: int = 1500):
+def train_parts(seed: int = 0, n: int = 1500, spec_path: Path | None = None):
     """A real LightGBM risk model (training.model.fit_risk_model) on synthetic rows with a known signal."""
     from features.spec import load_spec
     from training.model import fit_risk_model
 
-    spec = load_spec()
+    spec = load_spec(spec_path)
     inputs = spec.model_inputs()
     rng = np.random.default_rng(seed)
     frame = pd.DataFrame(rng.gamma(1.5, 1.0, (n, len(inputs))), columns=inputs)
@@ -206,17 +206,34 @@ def register_champion(
     seed: int = 0,
     alias: str = "champion",
     card: str = "# 模型卡\n测试模型",
+    spec_path: Path | None = None,
+    promoted: bool = True,
+    break_artifact=None,
 ) -> str:
-    """Log the training pyfunc with fresh artifacts, register it, point `alias` at it; return the version."""
+    """Log the training pyfunc as training does (its artifacts, its own feature_spec.yaml, the contract
+    package as model code, the reference example), register it and point `alias` at it; return the version.
+    `promoted`: the champion history records it, as `shouhu promote` would (else the alias is moved by hand).
+    `break_artifact(folder)` may damage the saved artifacts before logging (a model that fails later)."""
+    import json
+
     import mlflow
     from mlflow import MlflowClient
 
     import training.pyfunc as pyfunc
+    from features.spec import DEFAULT_SPEC
+    from shouhu_core.model_contract import CHAMPION, GATES, HISTORY_TAG, PASS, history_of
+    from training.tracking import MODEL_CODE, input_example, model_signature
 
     folder = tmp / f"parts-{seed}-{dt.datetime.now().timestamp()}"
-    artifacts = pyfunc.save_parts(train_parts(seed), folder)
+    parts = train_parts(seed, spec_path=spec_path)
+    artifacts = pyfunc.save_parts(parts, folder)
     (folder / pyfunc.CARD).write_text(card, encoding="utf-8")
+    (folder / pyfunc.SPEC).write_bytes(Path(spec_path or DEFAULT_SPEC).read_bytes())
     artifacts[pyfunc.CARD] = str(folder / pyfunc.CARD)
+    artifacts[pyfunc.SPEC] = str(folder / pyfunc.SPEC)
+    example = input_example(parts)
+    if break_artifact is not None:
+        break_artifact(folder)
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.set_registry_uri(tracking_uri)
     client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
@@ -233,10 +250,18 @@ def register_champion(
         info = mlflow.pyfunc.log_model(
             name="model",
             python_model=pyfunc.__file__,
+            code_paths=[str(MODEL_CODE)],
             artifacts=artifacts,
+            signature=model_signature(parts.inputs),
+            input_example=example,
             registered_model_name=name,
             pip_requirements=["mlflow"],
         )
     version = str(info.registered_model_version)
+    if alias == CHAMPION and promoted:  # as training leaves it: the history first, then the alias
+        history = [*history_of(client.get_registered_model(name).tags), version]
+        for gate in GATES if len(history) > 1 else ():  # `shouhu promote`; the first model has no gates
+            client.set_model_version_tag(name, version, f"gate_{gate}", PASS)
+        client.set_registered_model_tag(name, HISTORY_TAG, json.dumps(history))
     client.set_registered_model_alias(name, alias, version)
     return version

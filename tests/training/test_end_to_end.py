@@ -60,7 +60,7 @@ def test_a_simulated_county_trains_registers_and_scores(shouhu_env: Path) -> Non
     trained = runner.invoke(app, ["train", "--truth", str(sim / "truth")])
     assert trained.exit_code == 0, trained.output
     assert "true_precision_at_k" in trained.output and "oracle_ratio" in trained.output
-    assert registry.champion_version() == "1"
+    assert registry.champion_version(settings.mlflow_tracking_uri, settings.model_name) == "1"
 
     out = shouhu_env / "out" / "scores.parquet"
     scored = runner.invoke(app, ["score", "--as-of", "2023-12-01", "--out", str(out)])
@@ -72,7 +72,7 @@ def test_a_simulated_county_trains_registers_and_scores(shouhu_env: Path) -> Non
     again = runner.invoke(app, ["retrain", "--feeds", str(sim / "feeds"), "--truth", str(sim / "truth")])
     assert again.exit_code == 0, again.output
     assert "quality" in again.output and "fairness" in again.output and "calibration" in again.output
-    assert registry.challenger_version() == "2"
+    assert registry.challenger_version(settings.mlflow_tracking_uri, settings.model_name) == "2"
 
     # privacy: the names of the identity tables (the one place they may live) appear nowhere downstream
     import duckdb

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from features.spec import AUDIT_COLUMNS, load_spec
+from shouhu_core.model_contract import REASON_FIELDS
 from training.pyfunc import score_frame
 
 
@@ -66,17 +67,8 @@ def test_contributions_sum_to_the_margin(trained, rows) -> None:
     np.testing.assert_allclose(scored["margin"].to_numpy(), raw, rtol=0, atol=1e-9)
 
 
-ITEM_KEYS = {
-    "indicator",
-    "label_zh",
-    "family",
-    "family_zh",
-    "value",
-    "reference",
-    "unit",
-    "contribution",
-    "indicator_contribution",
-}
+# every field of the contract's reason; `codes` only for coded indicators (shouhu_core.model_contract)
+ITEM_KEYS = set(REASON_FIELDS) - {"codes"}
 
 
 def _contributions(trained, rows: pd.DataFrame) -> np.ndarray:
@@ -110,7 +102,7 @@ def test_reasons_are_the_risk_raising_families_with_their_strongest_indicator(tr
         assert len({r["family"] for r in reasons}) == len(reasons)
         assert [r["contribution"] for r in reasons] == pytest.approx(raising[: len(reasons)], abs=1e-4)
         for r in reasons:
-            assert set(r) == ITEM_KEYS
+            assert set(r) - {"codes"} == ITEM_KEYS
             assert r["contribution"] > 0
             assert r["contribution"] == pytest.approx(sums[i][r["family"]], abs=1e-4)
             j = position[r["indicator"]]
@@ -134,7 +126,7 @@ def test_protective_reasons_are_the_risk_lowering_families_most_negative_first(t
         assert len(items) == min(3, len(lowering))
         assert [r["contribution"] for r in items] == pytest.approx(lowering[: len(items)], abs=1e-4)
         for r in items:
-            assert set(r) == ITEM_KEYS
+            assert set(r) - {"codes"} == ITEM_KEYS
             assert r["contribution"] < 0 and r["indicator_contribution"] < 0
         assert not {r["family"] for r in items} & {r["family"] for r in json.loads(scored["reasons"].iloc[i])}
         shown += len(items)
