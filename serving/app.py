@@ -28,8 +28,9 @@ log). Every read of a child's record is written to the audit log."""
 
 def create_app(settings: Settings, builder: MatrixBuilder | None = None, *, migrate: bool = False) -> FastAPI:
     """The app; `migrate` applies the database migrations at start-up (else the schema must be current:
-    `shouhu db upgrade`). Raises shouhu.settings.InsecureSettings for a public default or short secret (unless
-    the development flag SHOUHU_ALLOW_DEV_SECRETS is set): the server never runs on a secret anyone can read."""
+    `shouhu db upgrade`). Raises shouhu.settings.InsecureSettings for a public default or short secret
+    (unless the development flag SHOUHU_ALLOW_DEV_SECRETS is set): the server never runs on a secret anyone
+    can read."""
     settings.require_secrets()
     services = Services(settings, builder, migrate_on_start=migrate)
 
