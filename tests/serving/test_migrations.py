@@ -18,6 +18,8 @@ def _settings(tmp_path: Path, url: str):
         warehouse=tmp_path / "none.duckdb",
         mlflow_tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}",
         data_dir=tmp_path / "data",
+        token_secret="migrations-test-token-secret-of-32-characters",
+        pseudonym_secret="migrations-test-pseudonym-secret-32-characters",
     )
 
 
