@@ -57,7 +57,53 @@ def _reasons(cell: Any) -> list[dict[str, Any]] | None:
     return None if reasons is None else [r.model_dump(mode="json") for r in reasons]
 
 
-def score_matrix(matrix: pd.DataFrame, model: Any) -> pd.DataFrame:
+def reading_context(
+    matrix: pd.DataFrame, spec: FeatureSpec | None
+) -> tuple[dict[str, tuple[str, str]], dict[str, dict[float, float]]]:
+    """What a reason needs to read well beyond its own value, from the scored cohort: for a share of records
+    (e.g. visits that found neglect), the indicator counting all records of the same feed and window (so it
+    reads "近一年6次走访中有4次…"); for a coded indicator, the share of children with each value (a median of
+    codes means nothing)."""
+    if spec is None:
+        return {}, {}
+    totals = [i for i in spec.indicators if i.aggregate == "count" and not i.where_any and i.per_days is None]
+    of: dict[str, tuple[str, str]] = {}
+    shares: dict[str, dict[float, float]] = {}
+    for i in spec.indicators:
+        if i.aggregate == "share" and not i.denominator:
+            total = next((t for t in totals if (t.source, t.window_days) == (i.source, i.window_days)), None)
+            if total is not None and total.name in matrix.columns:
+                of[i.name] = (total.name, total.label_zh)
+        if i.display == "code" and i.name in matrix.columns:
+            counts = pd.to_numeric(matrix[i.name], errors="coerce").value_counts(normalize=True)
+            shares[i.name] = {float(k): float(v) for k, v in counts.items()}
+    return of, shares
+
+
+def _with_context(
+    reasons: list[dict[str, Any]] | None,
+    row: int,
+    matrix: pd.DataFrame,
+    of: dict[str, tuple[str, str]],
+    shares: dict[str, dict[float, float]],
+) -> list[dict[str, Any]] | None:
+    if not reasons or not (of or shares):
+        return reasons
+    out = []
+    for r in reasons:
+        name, value = r.get("indicator"), r.get("value")
+        extra: dict[str, Any] = {}
+        if name in of:
+            total = matrix[of[name][0]].iloc[row]
+            if pd.notna(total):
+                extra = {"of_count": float(total), "of_label": of[name][1]}
+        elif name in shares and value is not None:
+            extra = {"share_same": shares[name].get(float(value))}
+        out.append({**r, **extra})
+    return out
+
+
+def score_matrix(matrix: pd.DataFrame, model: Any, spec: FeatureSpec | None = None) -> pd.DataFrame:
     """The serving view of a scored matrix: scope columns, score, rule flags and parsed reasons, split into
     risk-raising `reasons` and `protective_reasons` (explain.split_reasons; a model without the
     `protective_reasons` output has its mixed reasons split by sign)."""
@@ -69,9 +115,13 @@ def score_matrix(matrix: pd.DataFrame, model: Any) -> pd.DataFrame:
         if "protective_reasons" in predicted.columns
         else pd.Series([None] * len(predicted), index=predicted.index)
     )
+    of, shares = reading_context(matrix, spec)
     split = [
-        explain.split_reasons(_reasons(r), _reasons(p))
-        for r, p in zip(predicted["reasons"], protective, strict=True)
+        explain.split_reasons(
+            _with_context(_reasons(r), i, matrix, of, shares),
+            _with_context(_reasons(p), i, matrix, of, shares),
+        )
+        for i, (r, p) in enumerate(zip(predicted["reasons"], protective, strict=True))
     ]
     out = pd.DataFrame(
         {
@@ -140,7 +190,7 @@ class Scorer:
                 with self._lock:
                     self._key_locks.pop(key, None)
                 raise FeaturesUnavailable(cannot_build(model, exc)) from exc
-            scored = score_matrix(matrix, model.model)
+            scored = score_matrix(matrix, model.model, model.spec)
             with self._lock:
                 self._cache[key] = scored
                 while len(self._cache) > self.max_entries:
