@@ -134,7 +134,10 @@ class DecisionOut(BaseModel):
     out_of_order: bool = Field(description="是否未按名单顺序")
     decided_by: str = Field(description="记录人账号")
     role: str = Field(description="记录人角色")
-    decided_at: dt.datetime = Field(description="记录时间")
+    decided_at: dt.datetime = Field(description="记录时间（UTC）")
+    decided_at_local: str | None = Field(
+        None, description="记录时间，按服务时区（SHOUHU_TIMEZONE，默认北京时间），如 2026年12月1日 13:40"
+    )
 
 
 class ScorePoint(BaseModel):
@@ -278,4 +281,6 @@ class ModelInfo(BaseModel):
 
 
 class Problem(BaseModel):
-    detail: str
+    code: str = Field(description="错误代码（稳定，供程序判断），如 not_signed_in、child_not_found")
+    detail: str = Field(description="中文说明")
+    detail_en: str | None = Field(None, description="原始英文说明（供数据团队排查）")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
@@ -63,9 +64,14 @@ class Settings(BaseSettings):
         None,
         description="Bearer token a Prometheus scraper sends for GET /api/v1/metrics; unset: metrics off.",
     )
-    # what people read: times are stored in UTC and shown in this zone
+    # what people read: times are stored in UTC and shown in this zone; lists default to the latest data
     timezone: str = Field(
         "Asia/Shanghai", description="Time zone (IANA name) of the times pages, exports and the API show."
+    )
+
+    as_of: dt.date | None = Field(
+        None,
+        description="Make lists for this date instead of the day after the latest record (a demo, a replay).",
     )
 
     @field_validator("timezone")

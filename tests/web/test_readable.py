@@ -1,0 +1,165 @@
+"""What a 儿童主任 reads, as the browser shows it: reasons in plain words, flagged children never green, times
+in Beijing time, a print view with a 打印 button that fits a phone, API docs that work offline, and API
+errors in Chinese."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.web.conftest import DESKTOP, PHONE
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+LONG_DECIMAL = re.compile(r"\d+\.\d{2,}")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+ROWS = "#visit-list > li.row"
+
+
+def _unreadable(text: str) -> list[str]:
+    found = [bad for bad in ("无记录", "百分点/100", "中位数", "nan") if bad in text]
+    return found + LONG_DECIMAL.findall(text)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("role", ["children_director", "supervisor"])
+def test_every_reason_on_the_list_reads_without_missing_data_jargon_or_long_decimals(signed_in, role):
+    page = signed_in(role, PHONE)
+    page.goto("/list?all=1")
+    reasons = page.locator(f"{ROWS} ol.reasons li").all_inner_texts()
+    assert reasons, "the list shows no reasons"
+    assert not {text: _unreadable(text) for text in reasons if _unreadable(text)}
+    # missing or stale data is said once per row, as a freshness note with the year
+    meta = page.locator(f"{ROWS} .meta").first.inner_text()
+    assert re.search(r"(走访|出勤)数据截至\d{4}年\d{1,2}月\d{1,2}日|无(走访|出勤)数据", meta), meta
+
+
+def _hue(rgb: str) -> float:
+    import colorsys
+
+    r, g, b = (int(x) / 255 for x in re.findall(r"\d+", rgb)[:3])
+    return colorsys.rgb_to_hls(r, g, b)[0] * 360
+
+
+@pytest.mark.browser
+def test_a_rule_flagged_child_never_shows_green_on_the_list_the_panel_or_the_print(
+    signed_in, sessions, web_world
+):
+    page = signed_in("children_director", DESKTOP)
+    flagged = page.locator(f"{ROWS}.flagged")
+    assert flagged.count() >= 1
+    for i in range(flagged.count()):
+        pill = flagged.nth(i).locator(".pill")
+        expect(pill).to_have_text("强制报告")
+        colour = pill.evaluate("e => getComputedStyle(e).backgroundColor")
+        assert not 80 <= _hue(colour) <= 160, colour  # not green: painted red
+    page.locator(".legend summary").click()
+    expect(page.locator(".legend")).to_contain_text("强制报告")
+
+    page.goto("/list?band=green")
+    shown = page.locator(ROWS).evaluate_all("els => els.map(e => e.dataset.child)")
+    assert web_world.flagged not in shown
+
+    page.goto(f"/children/{web_world.flagged}")
+    if page.locator("#concern").count():
+        page.check("input[name=level][value=high]")
+        page.locator("#concern button[type=submit]").click()
+    expect(page.locator("#score p.big .pill")).to_have_text("强制报告")
+    expect(page.locator("#score")).not_to_contain_text("绿色")
+
+    page.goto("/list/print")
+    row = page.locator(f"tr[data-child='{web_world.flagged}']")
+    expect(row.locator("td.band")).to_have_text("强制报告")
+
+
+@pytest.mark.browser
+def test_a_decision_recorded_now_shows_the_current_beijing_time(signed_in, sessions, web_world):
+    api = sessions.api_list("supervisor")
+    row = api["rows"][-1]
+    before = dt.datetime.now(BEIJING)
+    r = sessions.post_form(
+        "supervisor",
+        f"/children/{row['child_key']}/decide",
+        {"list_row_id": row["list_row_id"], "action": "schedule_visit", "reason": "测试北京时间"},
+    )
+    assert r.status_code == 303, r.text[:300]
+    page = signed_in("supervisor", PHONE)
+    page.goto(f"/children/{row['child_key']}?row={row['list_row_id']}")
+    if page.locator("#concern").count():
+        page.check("input[name=level][value=low]")
+        page.locator("#concern button[type=submit]").click()
+    shown = page.locator("#decisions li.decision time.decided-at").first.inner_text()
+    after = dt.datetime.now(BEIJING)
+    allowed = {f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}" for t in (before, after)}
+    assert shown in allowed, (shown, allowed)
+
+
+@pytest.mark.browser
+def test_the_print_view_has_a_print_button_fits_a_phone_and_groups_a_township_by_village(
+    signed_in, web_world, screenshots
+):
+    page = signed_in("supervisor", PHONE)
+    page.goto("/list/print")
+    expect(page.get_by_role("button", name="打印")).to_be_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"] + 1, width  # no table cut off at the phone's edge
+    headings = page.locator("section.village h2")
+    assert headings.count() >= 2  # a township's list: one group per village
+    printed = page.locator("#printed-at").inner_text()
+    now = dt.datetime.now(BEIJING)
+    assert printed.startswith(f"{now.year}年{now.month}月{now.day}日 "), printed
+    page.screenshot(path=str(screenshots / "print_phone.png"), full_page=True)
+    page.emulate_media(media="print")
+    expect(page.get_by_role("button", name="打印")).to_be_hidden()
+
+
+@pytest.mark.browser
+def test_the_api_docs_load_with_every_external_host_blocked(browser, web_world, screenshots):
+    context = browser.new_context(viewport=DESKTOP, base_url=web_world.url)
+    outside: list[str] = []
+
+    def only_local(route) -> None:
+        host = urlparse(route.request.url).hostname
+        if host in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_local)
+    try:
+        page = context.new_page()
+        page.goto("/docs")
+        expect(page.locator(".swagger-ui .info .title")).to_contain_text("Shouhu", timeout=30_000)
+        expect(page.locator(".opblock").first).to_be_visible()
+        page.screenshot(path=str(screenshots / "api_docs_offline.png"))
+    finally:
+        context.close()
+    assert not outside, outside
+
+
+def test_the_api_answers_401_and_404_in_chinese_with_a_stable_code(sessions, web_world):
+    anonymous = httpx.get(f"{web_world.url}/api/v1/visit-list", timeout=60)
+    assert anonymous.status_code == 401
+    body = anonymous.json()
+    assert body["code"] == "not_signed_in" and CJK.search(body["detail"]), body
+    token = sessions.token("supervisor")
+    missing = httpx.get(
+        f"{web_world.url}/api/v1/children/c_0000000000000000",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=60,
+    )
+    assert missing.status_code == 404
+    body = missing.json()
+    assert body["code"] == "child_not_found" and CJK.search(body["detail"]), body
+
+
+def test_pages_are_sent_compressed(sessions):
+    with sessions.client("supervisor") as client:
+        r = client.get("/list", headers={"Accept-Encoding": "gzip"})
+    assert r.status_code == 200 and r.headers.get("content-encoding") == "gzip"
