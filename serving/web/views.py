@@ -106,7 +106,7 @@ def reason_bars(reasons: list[schemas.Reason], protective: list[schemas.Reason] 
             r.text_zh,
             r.family_zh or "",
             r.contribution > 0,
-            round(100 * abs(r.contribution) / widest, 1),
+            max(1.0, round(100 * abs(r.contribution) / widest, 1)),  # a listed reason always shows a bar
             r.contribution,
         )
         for r in everything

@@ -163,3 +163,23 @@ def test_pages_are_sent_compressed(sessions):
     with sessions.client("supervisor") as client:
         r = client.get("/list", headers={"Accept-Encoding": "gzip"})
     assert r.status_code == 200 and r.headers.get("content-encoding") == "gzip"
+
+
+@pytest.mark.browser
+def test_the_demo_lists_at_the_day_its_feeds_stop_so_freshness_marks_are_honest(signed_in, web_world):
+    from serving.localtime import date_zh
+
+    as_of = web_world.world.as_of
+    assert as_of is not None
+    page = signed_in("children_director", DESKTOP)
+    expect(page.locator("section.head")).to_contain_text(f"数据截至 {date_zh(as_of)}")
+    notes = page.locator(f"{ROWS} .meta").all_inner_texts()
+    stale = [n for n in notes if "过旧" in n]
+    assert notes and len(stale) < len(notes) / 2, stale[:5]
+    page.locator(f"{ROWS} a.rowlink").nth(1).click()
+    if page.locator("#concern").count():
+        page.check("input[name=level][value=low]")
+        page.locator("#concern button[type=submit]").click()
+    feeds = page.locator("#freshness tbody tr")
+    for title in ("走访记录", "学校出勤"):
+        expect(feeds.filter(has_text=title)).not_to_contain_text("数据源已停更")
