@@ -19,6 +19,46 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 LONG_DECIMAL = re.compile(r"\d+\.\d{2,}")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ROWS = "#visit-list > li.row"
+COOKIE = "shouhu_session"
+
+
+@pytest.fixture(scope="module")
+def own_director(web_world) -> str:
+    """A second 儿童主任 of the demo village, so the concern levels and decisions these tests record leave
+    the demo accounts' first visits (tests/web/test_pages.py) as they were; its session cookie."""
+    from serving.users import add_user
+
+    username, password = "zhuren_readable", "qiao-bai-village-lantern-7"
+    with web_world.app.state.services.session() as session:
+        add_user(session, username, "children_director", password, village=web_world.world.village)
+    r = httpx.post(f"{web_world.url}/login", data={"username": username, "password": password}, timeout=60)
+    assert r.status_code == 303, r.text[:300]
+    return r.cookies[COOKIE]
+
+
+@pytest.fixture
+def as_own_director(browser, web_world, own_director):
+    contexts = []
+
+    def open_page(viewport=DESKTOP):
+        context = browser.new_context(viewport=viewport, locale="zh-CN", base_url=web_world.url)
+        contexts.append(context)
+        context.add_cookies([{"name": COOKIE, "value": own_director, "url": web_world.url}])
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        page.goto("/list")
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def _past_the_concern(page, level: str = "low") -> None:
+    """The caseworker's own concern comes before the score (asked once per child and cycle)."""
+    if page.locator("#concern").count():
+        page.check(f"input[name=level][value={level}]")
+        page.locator("#concern button[type=submit]").click()
 
 
 def _unreadable(text: str) -> list[str]:
@@ -48,9 +88,9 @@ def _hue(rgb: str) -> float:
 
 @pytest.mark.browser
 def test_a_rule_flagged_child_never_shows_green_on_the_list_the_panel_or_the_print(
-    signed_in, sessions, web_world
+    as_own_director, web_world
 ):
-    page = signed_in("children_director", DESKTOP)
+    page = as_own_director()
     flagged = page.locator(f"{ROWS}.flagged")
     assert flagged.count() >= 1
     for i in range(flagged.count()):
@@ -66,9 +106,7 @@ def test_a_rule_flagged_child_never_shows_green_on_the_list_the_panel_or_the_pri
     assert web_world.flagged not in shown
 
     page.goto(f"/children/{web_world.flagged}")
-    if page.locator("#concern").count():
-        page.check("input[name=level][value=high]")
-        page.locator("#concern button[type=submit]").click()
+    _past_the_concern(page, "high")
     expect(page.locator("#score p.big .pill")).to_have_text("强制报告")
     expect(page.locator("#score")).not_to_contain_text("绿色")
 
@@ -78,21 +116,18 @@ def test_a_rule_flagged_child_never_shows_green_on_the_list_the_panel_or_the_pri
 
 
 @pytest.mark.browser
-def test_a_decision_recorded_now_shows_the_current_beijing_time(signed_in, sessions, web_world):
-    api = sessions.api_list("supervisor")
-    row = api["rows"][-1]
+def test_a_decision_recorded_now_shows_the_current_beijing_time(as_own_director):
+    page = as_own_director(PHONE)
+    last = page.locator(ROWS).last
+    child, row = last.get_attribute("data-child"), last.get_attribute("data-row")
+    page.goto(f"/children/{child}/decide?row={row}")
+    _past_the_concern(page)
+    page.goto(f"/children/{child}/decide?row={row}")
+    page.check("input[name=action][value=schedule_visit]")
+    page.fill("textarea[name=reason]", "顺路先去这家")  # not in list order: a reason is asked
     before = dt.datetime.now(BEIJING)
-    r = sessions.post_form(
-        "supervisor",
-        f"/children/{row['child_key']}/decide",
-        {"list_row_id": row["list_row_id"], "action": "schedule_visit", "reason": "测试北京时间"},
-    )
-    assert r.status_code == 303, r.text[:300]
-    page = signed_in("supervisor", PHONE)
-    page.goto(f"/children/{row['child_key']}?row={row['list_row_id']}")
-    if page.locator("#concern").count():
-        page.check("input[name=level][value=low]")
-        page.locator("#concern button[type=submit]").click()
+    page.locator("#decide button[type=submit]").click()
+    expect(page.locator(".ok")).to_contain_text("决定已记录")
     shown = page.locator("#decisions li.decision time.decided-at").first.inner_text()
     after = dt.datetime.now(BEIJING)
     allowed = {f"{t.year}年{t.month}月{t.day}日 {t:%H:%M}" for t in (before, after)}
@@ -166,20 +201,18 @@ def test_pages_are_sent_compressed(sessions):
 
 
 @pytest.mark.browser
-def test_the_demo_lists_at_the_day_its_feeds_stop_so_freshness_marks_are_honest(signed_in, web_world):
+def test_the_demo_lists_at_the_day_its_feeds_stop_so_freshness_marks_are_honest(as_own_director, web_world):
     from serving.localtime import date_zh
 
     as_of = web_world.world.as_of
     assert as_of is not None
-    page = signed_in("children_director", DESKTOP)
+    page = as_own_director()
     expect(page.locator("section.head")).to_contain_text(f"数据截至 {date_zh(as_of)}")
     notes = page.locator(f"{ROWS} .meta").all_inner_texts()
     stale = [n for n in notes if "过旧" in n]
     assert notes and len(stale) < len(notes) / 2, stale[:5]
     page.locator(f"{ROWS} a.rowlink").nth(1).click()
-    if page.locator("#concern").count():
-        page.check("input[name=level][value=low]")
-        page.locator("#concern button[type=submit]").click()
+    _past_the_concern(page)
     feeds = page.locator("#freshness tbody tr")
     for title in ("走访记录", "学校出勤"):
         expect(feeds.filter(has_text=title)).not_to_contain_text("数据源已停更")
