@@ -88,7 +88,7 @@ def test_children_director_opens_the_top_child_sees_why_and_records_a_decision(
     assert ("record_decision", "ok") in mine
     with web_world.app.state.services.session() as session:
         given = session.scalars(select(ConcernLevel).where(ConcernLevel.child_key == top["child"])).all()
-    assert [(c.level, c.given_by) for c in given] == [("medium", "zhuren")]
+    assert [c.level for c in given if c.given_by == "zhuren"] == ["medium"]  # other tests' accounts aside
 
 
 @pytest.mark.browser
