@@ -21,3 +21,26 @@ def test_the_registry_descriptions_are_chinese(trained) -> None:
     assert "评分仅供参考" in REGISTERED_DESCRIPTION
     text = version_description(trained, k=10, horizon_days=90)
     assert text.startswith("检验期") and "官方排查表" in text and "%" in text
+
+
+def test_a_registered_version_carries_the_chinese_card_and_descriptions(trained, tmp_path) -> None:
+    from features.spec import DEFAULT_SPEC, load_spec
+    from training import registry
+    from training.tracking import log_run
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    run = log_run(
+        trained,
+        load_spec(),
+        DEFAULT_SPEC,
+        tracking_uri=uri,
+        artifact_root=tmp_path / "mlruns",
+        model_name="shouhu-risk",
+        horizon_days=90,
+        k=10,
+    )
+    client = registry.client(uri)
+    assert client.get_registered_model("shouhu-risk").description == REGISTERED_DESCRIPTION
+    assert client.get_model_version("shouhu-risk", run.version).description.startswith("检验期")
+    card = next((tmp_path / "mlruns").rglob("model_card.md")).read_text(encoding="utf-8")
+    assert card.startswith("# 模型说明") and "# Model card" in card  # Chinese first, the English after
