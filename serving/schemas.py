@@ -51,7 +51,10 @@ class Reason(BaseModel):
         None, description="数值的读法：count/share/days/years/flag/code/ordinal（旧名单为空）"
     )
     contribution: float = Field(description="对风险分（对数几率）的贡献：正值提高风险，负值降低风险")
-    text_zh: str = Field(description="中文说明，例如“近30天无故缺勤 6 天（参考人群中位数 0 天）”")
+    text_zh: str = Field(
+        description="中文说明，例如“近30天无故缺勤天数：6天（一般儿童：0天）”“近一年6次走访中有4次发现疏忽照料”"
+        "（缺失的数值不作为原因）"
+    )
 
 
 class RuleFlag(BaseModel):
