@@ -84,7 +84,7 @@ def band_legend(cutoffs: dict[str, float]) -> list[dict[str, str]]:
     return out
 
 
-FLAGGED_MEANING = "由规则判定的强制报告情形：不论评分高低都排在最前、按红色处理，须立即核实上报"
+FLAGGED_MEANING = "不论评分高低都排在最前、按红色处理，须立即核实上报（由规则判定，与评分无关）"
 
 
 @dataclass(frozen=True)
