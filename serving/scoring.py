@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from serving import explain
@@ -59,21 +60,22 @@ def _reasons(cell: Any) -> list[dict[str, Any]] | None:
 
 def reading_context(
     matrix: pd.DataFrame, spec: FeatureSpec | None
-) -> tuple[dict[str, tuple[str, str]], dict[str, dict[float, float]]]:
+) -> tuple[dict[str, tuple[np.ndarray, str]], dict[str, dict[float, float]]]:
     """What a reason needs to read well beyond its own value, from the scored cohort: for a share of records
     (e.g. visits that found neglect), the indicator counting all records of the same feed and window (so it
     reads "近一年6次走访中有4次…"); for a coded indicator, the share of children with each value (a median of
-    codes means nothing)."""
+    codes means nothing). Totals come as one array per column, read by row position."""
     if spec is None:
         return {}, {}
     totals = [i for i in spec.indicators if i.aggregate == "count" and not i.where_any and i.per_days is None]
-    of: dict[str, tuple[str, str]] = {}
+    of: dict[str, tuple[np.ndarray, str]] = {}
     shares: dict[str, dict[float, float]] = {}
     for i in spec.indicators:
         if i.aggregate == "share" and not i.denominator:
             total = next((t for t in totals if (t.source, t.window_days) == (i.source, i.window_days)), None)
             if total is not None and total.name in matrix.columns:
-                of[i.name] = (total.name, total.label_zh)
+                column = pd.to_numeric(matrix[total.name], errors="coerce").to_numpy(dtype="float64")
+                of[i.name] = (column, total.label_zh)
         if i.display == "code" and i.name in matrix.columns:
             counts = pd.to_numeric(matrix[i.name], errors="coerce").value_counts(normalize=True)
             shares[i.name] = {float(k): float(v) for k, v in counts.items()}
@@ -83,8 +85,7 @@ def reading_context(
 def _with_context(
     reasons: list[dict[str, Any]] | None,
     row: int,
-    matrix: pd.DataFrame,
-    of: dict[str, tuple[str, str]],
+    of: dict[str, tuple[np.ndarray, str]],
     shares: dict[str, dict[float, float]],
 ) -> list[dict[str, Any]] | None:
     if not reasons or not (of or shares):
@@ -94,8 +95,8 @@ def _with_context(
         name, value = r.get("indicator"), r.get("value")
         extra: dict[str, Any] = {}
         if name in of:
-            total = matrix[of[name][0]].iloc[row]
-            if pd.notna(total):
+            total = of[name][0][row]
+            if not np.isnan(total):
                 extra = {"of_count": float(total), "of_label": of[name][1]}
         elif name in shares and value is not None:
             extra = {"share_same": shares[name].get(float(value))}
@@ -118,8 +119,8 @@ def score_matrix(matrix: pd.DataFrame, model: Any, spec: FeatureSpec | None = No
     of, shares = reading_context(matrix, spec)
     split = [
         explain.split_reasons(
-            _with_context(_reasons(r), i, matrix, of, shares),
-            _with_context(_reasons(p), i, matrix, of, shares),
+            _with_context(_reasons(r), i, of, shares),
+            _with_context(_reasons(p), i, of, shares),
         )
         for i, (r, p) in enumerate(zip(predicted["reasons"], protective, strict=True))
     ]
