@@ -88,20 +88,16 @@ def _with_context(
     of: dict[str, tuple[np.ndarray, str]],
     shares: dict[str, dict[float, float]],
 ) -> list[dict[str, Any]] | None:
-    if not reasons or not (of or shares):
-        return reasons
-    out = []
-    for r in reasons:
-        name, value = r.get("indicator"), r.get("value")
-        extra: dict[str, Any] = {}
+    # the dicts are this row's own (just decoded): completed in place
+    for r in reasons or ():
+        name = r.get("indicator")
         if name in of:
             total = of[name][0][row]
-            if not np.isnan(total):
-                extra = {"of_count": float(total), "of_label": of[name][1]}
-        elif name in shares and value is not None:
-            extra = {"share_same": shares[name].get(float(value))}
-        out.append({**r, **extra})
-    return out
+            if total == total:  # not NaN
+                r["of_count"], r["of_label"] = float(total), of[name][1]
+        elif name in shares and r.get("value") is not None:
+            r["share_same"] = shares[name].get(float(r["value"]))
+    return reasons
 
 
 def score_matrix(matrix: pd.DataFrame, model: Any, spec: FeatureSpec | None = None) -> pd.DataFrame:
