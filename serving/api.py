@@ -14,7 +14,7 @@ from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from serving import casework, schemas
+from serving import casework, localtime, schemas
 from serving.access import AccessDenied, Principal
 from serving.services import Services
 
@@ -58,6 +58,13 @@ def answers() -> Iterator[None]:
         raise HTTPException(401, str(exc), headers=UNAUTHORIZED) from None
     except casework.TooManyAttempts as exc:
         raise HTTPException(429, str(exc), headers={"Retry-After": str(int(exc.retry_after) + 1)}) from None
+
+
+def local_times(svc: Services, decisions: list[schemas.DecisionOut]) -> list[schemas.DecisionOut]:
+    """Each decision's time as people read it, in the service's zone (the UTC `decided_at` stays)."""
+    for d in decisions:
+        d.decided_at_local = localtime.datetime_zh(d.decided_at, svc.settings.timezone)
+    return decisions
 
 
 def principal(svc: Svc, session: Db, token: Annotated[str, Depends(oauth2)]) -> Principal:
@@ -139,7 +146,9 @@ def child_panel(
     ] = None,
 ) -> schemas.ChildPanel:
     with answers():
-        return casework.child_panel(svc, session, who, child_key, as_of=as_of, list_row_id=list_row_id)
+        panel = casework.child_panel(svc, session, who, child_key, as_of=as_of, list_row_id=list_row_id)
+    local_times(svc, panel.decisions)
+    return panel
 
 
 @router.get(
@@ -151,7 +160,7 @@ def child_panel(
 )
 def child_decisions(svc: Svc, session: Db, who: Who, child_key: ChildKey) -> list[schemas.DecisionOut]:
     with answers():
-        return casework.child_decisions(svc, session, who, child_key)
+        return local_times(svc, casework.child_decisions(svc, session, who, child_key))
 
 
 @router.post(
@@ -168,7 +177,7 @@ def child_decisions(svc: Svc, session: Db, who: Who, child_key: ChildKey) -> lis
 )
 def post_decision(svc: Svc, session: Db, who: Who, body: schemas.DecisionIn) -> schemas.DecisionOut:
     with answers():
-        return casework.record_decision(svc, session, who, body)
+        return local_times(svc, [casework.record_decision(svc, session, who, body)])[0]
 
 
 # --- audit, model, health -------------------------------------------------------------------------

@@ -7,8 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 
+from serving.api_errors import error_body
 from serving.champion import ModelUnavailable
 from serving.headers import SecurityHeaders
 from serving.metrics import MetricsMiddleware
@@ -42,29 +44,43 @@ def create_app(settings: Settings, builder: MatrixBuilder | None = None, *, migr
         finally:
             services.stop()
 
-    app = FastAPI(title="Shouhu 守护 API", version="1", description=DESCRIPTION, lifespan=lifespan)
+    # /docs is served from the app's own files (serving.docs); ReDoc would need a CDN, so it is off
+    app = FastAPI(
+        title="Shouhu 守护 API",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.services = services
 
     @app.exception_handler(ModelUnavailable)
     @app.exception_handler(WarehouseUnavailable)
     async def unavailable(_request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=503)
+        return JSONResponse(error_body(503, str(exc)), status_code=503)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
         # the type only: a message could quote data
         log.error("unhandled %s", type(exc).__name__)
-        return JSONResponse({"detail": "internal error"}, status_code=500)
+        return JSONResponse(error_body(500, "internal error"), status_code=500)
 
     from serving.api import router
 
     app.include_router(router)
+    from serving import api_errors, docs
+
+    docs.mount(app)  # before the pages' /static: its /static/swagger-ui/ is matched first
     from serving.web import mount as mount_pages  # the caseworker pages (serving/web)
 
     mount_pages(app)
+    api_errors.install(app)  # after the pages: API paths answer Chinese JSON, pages keep their handlers
     from serving.web.csrf import SameOriginForms
 
     app.add_middleware(MetricsMiddleware, metrics=services.metrics)
     app.add_middleware(SameOriginForms)
-    app.add_middleware(SecurityHeaders)  # outermost: every answer gets the headers, a refused form too
+    app.add_middleware(SecurityHeaders)  # every answer gets the headers, a refused form too
+    # outermost: compresses what SecurityHeaders has seen whole (it hashes the docs page's inline script)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
     return app

@@ -1,60 +1,20 @@
 """Plain-Chinese rendering of the model's reasons, rule flags and bands for caseworkers. A reason says how
 its value reads (`display`, and `codes` for coded values: shouhu_core.model_contract, from the spec the model
-was trained on); the free-text `unit` is only shown beside a number, never parsed."""
+was trained on); the sentences themselves live in `serving.wording`, one template per display kind."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
 from data_contracts.enums import RISK_LEVEL, TRIGGER_2016
-
-MISSING = "无记录"  # what a caseworker reads for an unknown value (no record before the as-of date)
-
-
-def _num(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return MISSING
-    number = float(value)
-    if number.is_integer():
-        return str(int(number))
-    return f"{number:.2f}".rstrip("0").rstrip(".")
+from serving import wording
 
 
-def value_text(
-    value: Any, display: str | None, unit: str = "", codes: Mapping[str, str] | None = None
-) -> str:
-    """A value as a caseworker reads it: 是/否 for flags, a percentage for shares, the term of a coded value,
-    an ordinal with its named scale, otherwise the number with its unit. A reason saved before indicators
-    declared `display` (None) reads as its number and unit."""
-    number = _num(value)
-    if number == MISSING:
-        return number
-    if display == "flag":
-        return "是" if float(value) >= 0.5 else "否"
-    if display == "share":
-        return f"{float(value) * 100:.0f}%"
-    if display in ("code", "ordinal") and codes:
-        if display == "code" and number in codes:
-            return codes[number]
-        return (
-            f"{number}（{unit}）"  # a position on a named scale, e.g. "3（1差–5好）"; a median between codes
-        )
-    return f"{number} {unit}".strip()
-
-
-def reason_text(reason: dict[str, Any]) -> str:
-    """e.g. "近30天无故缺勤天数 6 天（参考人群中位数 0 天）"."""
-    unit = reason.get("unit") or ""
-    display = reason.get("display")
-    codes = {str(k): str(v) for k, v in (reason.get("codes") or {}).items()}
-    label = reason.get("label_zh") or reason.get("indicator", "")
-    text = f"{label} {value_text(reason.get('value'), display, unit, codes)}"
-    if reason.get("reference") is not None:
-        text += f"（参考人群中位数 {value_text(reason['reference'], display, unit, codes)}）"
-    return text
+def reason_text(reason: dict[str, Any]) -> str | None:
+    """The reason as one plain sentence (serving.wording), or None when its value is unknown."""
+    return wording.sentence(reason)
 
 
 def _contribution(reason: dict[str, Any]) -> float:
@@ -83,6 +43,8 @@ def split_reasons(
 
 
 def with_text(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The reasons with their sentence (`text_zh`). A reason whose value is unknown is left out: missing data
+    never reads as a reason (the freshness note says what is missing, once)."""
     keys = (
         "indicator",
         "label_zh",
@@ -94,7 +56,12 @@ def with_text(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
         "display",
         "contribution",
     )
-    return [{**{k: r.get(k) for k in keys}, "text_zh": reason_text(r)} for r in reasons]
+    out = []
+    for r in reasons:
+        text = reason_text(r)
+        if text is not None:
+            out.append({**{k: r.get(k) for k in keys}, "text_zh": text})
+    return out
 
 
 @lru_cache

@@ -8,8 +8,8 @@
   children's data, which a shared phone's browser or a proxy must not keep;
 - `Strict-Transport-Security` when the request came over https.
 
-The interactive API docs (/docs, /redoc) load Swagger UI / ReDoc from their CDN and run one inline start-up
-script; their policy allows that CDN and exactly that script (its SHA-256, computed from the page served)."""
+The interactive API docs (/docs) load Swagger UI from the service itself (serving.docs) and run one inline
+start-up script; their policy allows exactly that script (its SHA-256, computed from the page served)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,6 @@ PAGES_CSP = (
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 DOCS_PATHS = ("/docs", "/redoc")
-CDN = "https://cdn.jsdelivr.net"
 INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.S)
 STATIC = "/static/"
 
@@ -36,9 +35,8 @@ def docs_csp(body: bytes) -> str:
         for script in INLINE_SCRIPT.findall(body)
     )
     return (
-        f"default-src 'self'; script-src 'self' {CDN} {hashes}; style-src 'self' 'unsafe-inline' {CDN} "
-        "https://fonts.googleapis.com; font-src 'self' https://fonts.gstatic.com; "
-        "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; worker-src blob:; "
+        f"default-src 'self'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; font-src 'self'; "
+        "img-src 'self' data:; worker-src blob:; "
         "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
 

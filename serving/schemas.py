@@ -51,7 +51,10 @@ class Reason(BaseModel):
         None, description="数值的读法：count/share/days/years/flag/code/ordinal（旧名单为空）"
     )
     contribution: float = Field(description="对风险分（对数几率）的贡献：正值提高风险，负值降低风险")
-    text_zh: str = Field(description="中文说明，例如“近30天无故缺勤 6 天（参考人群中位数 0 天）”")
+    text_zh: str = Field(
+        description="中文说明，例如“近30天无故缺勤天数：6天（一般儿童：0天）”“近一年6次走访中有4次发现疏忽照料”"
+        "（缺失的数值不作为原因）"
+    )
 
 
 class RuleFlag(BaseModel):
@@ -134,7 +137,10 @@ class DecisionOut(BaseModel):
     out_of_order: bool = Field(description="是否未按名单顺序")
     decided_by: str = Field(description="记录人账号")
     role: str = Field(description="记录人角色")
-    decided_at: dt.datetime = Field(description="记录时间")
+    decided_at: dt.datetime = Field(description="记录时间（UTC）")
+    decided_at_local: str | None = Field(
+        None, description="记录时间，按服务时区（SHOUHU_TIMEZONE，默认北京时间），如 2026年12月1日 13:40"
+    )
 
 
 class ScorePoint(BaseModel):
@@ -278,4 +284,6 @@ class ModelInfo(BaseModel):
 
 
 class Problem(BaseModel):
-    detail: str
+    code: str = Field(description="错误代码（稳定，供程序判断），如 not_signed_in、child_not_found")
+    detail: str = Field(description="中文说明")
+    detail_en: str | None = Field(None, description="原始英文说明（供数据团队排查）")

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from serving import explain
@@ -57,7 +58,49 @@ def _reasons(cell: Any) -> list[dict[str, Any]] | None:
     return None if reasons is None else [r.model_dump(mode="json") for r in reasons]
 
 
-def score_matrix(matrix: pd.DataFrame, model: Any) -> pd.DataFrame:
+def reading_context(
+    matrix: pd.DataFrame, spec: FeatureSpec | None
+) -> tuple[dict[str, tuple[np.ndarray, str]], dict[str, dict[float, float]]]:
+    """What a reason needs to read well beyond its own value, from the scored cohort: for a share of records
+    (e.g. visits that found neglect), the indicator counting all records of the same feed and window (so it
+    reads "近一年6次走访中有4次…"); for a coded indicator, the share of children with each value (a median of
+    codes means nothing). Totals come as one array per column, read by row position."""
+    if spec is None:
+        return {}, {}
+    totals = [i for i in spec.indicators if i.aggregate == "count" and not i.where_any and i.per_days is None]
+    of: dict[str, tuple[np.ndarray, str]] = {}
+    shares: dict[str, dict[float, float]] = {}
+    for i in spec.indicators:
+        if i.aggregate == "share" and not i.denominator:
+            total = next((t for t in totals if (t.source, t.window_days) == (i.source, i.window_days)), None)
+            if total is not None and total.name in matrix.columns:
+                column = pd.to_numeric(matrix[total.name], errors="coerce").to_numpy(dtype="float64")
+                of[i.name] = (column, total.label_zh)
+        if i.display == "code" and i.name in matrix.columns:
+            counts = pd.to_numeric(matrix[i.name], errors="coerce").value_counts(normalize=True)
+            shares[i.name] = {float(k): float(v) for k, v in counts.items()}
+    return of, shares
+
+
+def _with_context(
+    reasons: list[dict[str, Any]] | None,
+    row: int,
+    of: dict[str, tuple[np.ndarray, str]],
+    shares: dict[str, dict[float, float]],
+) -> list[dict[str, Any]] | None:
+    # the dicts are this row's own (just decoded): completed in place
+    for r in reasons or ():
+        name = r.get("indicator")
+        if name in of:
+            total = of[name][0][row]
+            if total == total:  # not NaN
+                r["of_count"], r["of_label"] = float(total), of[name][1]
+        elif name in shares and r.get("value") is not None:
+            r["share_same"] = shares[name].get(float(r["value"]))
+    return reasons
+
+
+def score_matrix(matrix: pd.DataFrame, model: Any, spec: FeatureSpec | None = None) -> pd.DataFrame:
     """The serving view of a scored matrix: scope columns, score, rule flags and parsed reasons, split into
     risk-raising `reasons` and `protective_reasons` (explain.split_reasons; a model without the
     `protective_reasons` output has its mixed reasons split by sign)."""
@@ -69,9 +112,13 @@ def score_matrix(matrix: pd.DataFrame, model: Any) -> pd.DataFrame:
         if "protective_reasons" in predicted.columns
         else pd.Series([None] * len(predicted), index=predicted.index)
     )
+    of, shares = reading_context(matrix, spec)
     split = [
-        explain.split_reasons(_reasons(r), _reasons(p))
-        for r, p in zip(predicted["reasons"], protective, strict=True)
+        explain.split_reasons(
+            _with_context(_reasons(r), i, of, shares),
+            _with_context(_reasons(p), i, of, shares),
+        )
+        for i, (r, p) in enumerate(zip(predicted["reasons"], protective, strict=True))
     ]
     out = pd.DataFrame(
         {
@@ -140,7 +187,7 @@ class Scorer:
                 with self._lock:
                     self._key_locks.pop(key, None)
                 raise FeaturesUnavailable(cannot_build(model, exc)) from exc
-            scored = score_matrix(matrix, model.model)
+            scored = score_matrix(matrix, model.model, model.spec)
             with self._lock:
                 self._cache[key] = scored
                 while len(self._cache) > self.max_entries:

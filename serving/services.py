@@ -48,7 +48,7 @@ class Services:
         self.migrate_on_start = migrate_on_start
         self.engine = make_engine(settings.database_url)
         self.sessionmaker = make_sessionmaker(self.engine)
-        self.warehouse = Warehouse(settings.warehouse)
+        self.warehouse = Warehouse(settings.warehouse, as_of=settings.as_of)
         self.champion = Champion(
             settings.mlflow_tracking_uri, settings.model_name, settings.model_poll_seconds
         )

@@ -56,8 +56,9 @@ def _plain(value: Any) -> Any:
 
 
 class Warehouse:
-    def __init__(self, path: Path, check_seconds: float = 1.0) -> None:
+    def __init__(self, path: Path, check_seconds: float = 1.0, as_of: dt.date | None = None) -> None:
         self.path = Path(path)
+        self.as_of = as_of  # a fixed default as-of date (setting SHOUHU_AS_OF: a demo, a replay)
         self.check_seconds = check_seconds
         self._lock = threading.Lock()
         self._conn: duckdb.DuckDBPyConnection | None = None
@@ -125,7 +126,10 @@ class Warehouse:
 
     # --- facts --------------------------------------------------------------------------------------------
     def latest_date(self) -> dt.date | None:
-        """The day after the latest `recorded_at` anywhere: the natural default as-of date."""
+        """The day after the latest `recorded_at` anywhere: the natural default as-of date (or the fixed
+        `as_of` the service was given)."""
+        if self.as_of is not None:
+            return self.as_of
         parts = [f"SELECT max(recorded_at) AS m FROM {t}" for t in CHILD_FEEDS if self.has(t)]
         if not parts:
             return None

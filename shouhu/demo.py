@@ -65,6 +65,7 @@ class World:
     children: int
     reused: list[str] = field(default_factory=list)
     area_names: dict[str, str] = field(default_factory=dict)  # code → 村/镇/县 name, for the accounts table
+    as_of: dt.date | None = None  # the date the demo's lists are made for (`feeds_as_of`)
 
 
 class PromotionRefused(ValueError):
@@ -207,6 +208,31 @@ def _pick_areas(warehouse: Path) -> tuple[str, str, str, int]:
     return village, village[:9] + "000", village[:6] + "000000", int(total)
 
 
+# Feeds that keep arriving in a working county (visits, weekly attendance batches, parents' calls).
+ARRIVING_FEEDS = ("visit_logs", "school_attendance", "parent_contact_log")
+
+
+def feeds_as_of(warehouse: Path) -> dt.date | None:
+    """The demo's as-of date: the day after the last record of the feed that stopped first among those that
+    keep arriving. A simulation stops all feeds at its end but keeps late-recorded visits coming for weeks;
+    the day after the latest record anywhere would make every child's attendance look stale and the feed look
+    dead. At this date every feed is current, so the pages' freshness marks are honest."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        query = "SELECT max(recorded_at) FROM {}"
+        ends = [con.execute(query.format(t)).fetchone()[0] for t in ARRIVING_FEEDS if t in tables]
+    finally:
+        con.close()
+    ends = [e for e in ends if e is not None]
+    if not ends:
+        return None
+    first = min(ends)
+    return (first.date() if isinstance(first, dt.datetime) else first) + dt.timedelta(days=1)
+
+
 def build_world(
     settings: Settings,
     county: SimulationConfig,
@@ -289,7 +315,15 @@ def build_world(
         if version is None:
             raise PromotionRefused(promotion_advice(promotion))
     return World(
-        sim_dir, version, village, township, county_code, children, reused, _area_names(settings.warehouse)
+        sim_dir,
+        version,
+        village,
+        township,
+        county_code,
+        children,
+        reused,
+        _area_names(settings.warehouse),
+        feeds_as_of(settings.warehouse),
     )
 
 
@@ -428,10 +462,14 @@ def demo(
     if no_serve:
         console.print(
             "--no-serve: not serving. Run `shouhu demo` again to open the pages (it reuses everything), or "
-            f"`set -a; . {settings.data_dir / SECRETS_FILE}; set +a; uv run shouhu serve`."
+            f"`set -a; . {settings.data_dir / SECRETS_FILE}; set +a; "
+            + (f"SHOUHU_AS_OF={world.as_of} " if world.as_of else "")
+            + "uv run shouhu serve`."
         )
         return
     from serving import server
     from serving.app import create_app
 
-    server.run(create_app(settings), settings, "127.0.0.1", port, log_level="warning")
+    # lists for the day the feeds stopped: freshness marks are honest (`feeds_as_of`)
+    served = settings.model_copy(update={"as_of": settings.as_of or world.as_of})
+    server.run(create_app(served), served, "127.0.0.1", port, log_level="warning")

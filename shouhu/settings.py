@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Public development values: anyone can read them here, so nothing but a development run may use them.
@@ -63,6 +64,26 @@ class Settings(BaseSettings):
         None,
         description="Bearer token a Prometheus scraper sends for GET /api/v1/metrics; unset: metrics off.",
     )
+    # what people read: times are stored in UTC and shown in this zone; lists default to the latest data
+    timezone: str = Field(
+        "Asia/Shanghai", description="Time zone (IANA name) of the times pages, exports and the API show."
+    )
+
+    as_of: dt.date | None = Field(
+        None,
+        description="Make lists for this date instead of the day after the latest record (a demo, a replay).",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Asia/Shanghai)") from None
+        return value
 
     @model_validator(mode="after")
     def _follow_data_dir(self) -> Settings:

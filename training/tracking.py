@@ -22,7 +22,7 @@ import pandas as pd
 
 import shouhu_core
 from shouhu_core.model_contract import CHALLENGER, CHAMPION, HISTORY_TAG
-from training import pyfunc, report
+from training import model_card_zh, pyfunc, report
 from training.fairness import GATE_LABELS, GATE_METRICS, NOT_GATED, Judgement
 from training.pipeline import TrainResult
 
@@ -283,6 +283,13 @@ def log_run(
         horizon_days=horizon_days,
         model_name=model_name,
     )
+    # the Chinese card first, for the county official; the English one follows for the data team
+    card = (
+        model_card_zh.model_card_zh(
+            result, k=k, horizon_days=horizon_days, model_name=model_name, spec_version=spec.version
+        )
+        + card
+    )
     run_tags = {
         "git_sha": sha,
         "spec_hash": spec.hash,
@@ -327,6 +334,12 @@ def log_run(
     for key, value in version_tags(result, spec, sha, horizon_days, k).items():
         client.set_model_version_tag(model_name, version, key, value)
     client.set_model_version_tag(model_name, version, "run_id", run_id)
+    client.update_registered_model(model_name, description=model_card_zh.REGISTERED_DESCRIPTION)
+    client.update_model_version(
+        model_name,
+        version,
+        description=model_card_zh.version_description(result, k=k, horizon_days=horizon_days),
+    )
     client.set_registered_model_alias(model_name, CHALLENGER, version)
     aliases = [CHALLENGER]
     if first:  # no champion yet: the first model serves until a better one passes the gates

@@ -208,9 +208,9 @@ def list_page(
     rows = [
         r
         for r in data.rows
-        if (village is None or r.village_code == village) and (band is None or r.band == band)
+        if (village is None or r.village_code == village) and (band is None or shown_band(r) == band)
     ]
-    counts = {b: sum(1 for r in data.rows if r.band == b) for b in BANDS}
+    counts = {b: sum(1 for r in data.rows if shown_band(r) == b) for b in BANDS}
     shown = {b: "<5" if small_cell(n) and not who.sees_child_records else str(n) for b, n in counts.items()}
     with page_errors():
         areas = svc.warehouse.area_names()
@@ -228,6 +228,20 @@ def list_page(
         shown,
         whole_area,
     )
+
+
+def shown_band(row: schemas.VisitListRow) -> str:
+    """The band the pages file a row under: a rule-flagged child is red (views.shown_band)."""
+    return views.shown_band(row.band, bool(row.rule_flags))
+
+
+def print_groups(page: ListPage) -> list[tuple[str, list[schemas.VisitListRow]]]:
+    """The printed list, grouped by village for a township's or the county's list (a cadre takes their own
+    village's sheet), the villages in the order of their first child, each keeping the list order."""
+    groups: dict[str, list[schemas.VisitListRow]] = {}
+    for r in page.rows:
+        groups.setdefault(r.village_code, []).append(r)
+    return [(page.areas.get(code, code), rows) for code, rows in groups.items()]
 
 
 def record_export(svc: Services, session: Session, who: Principal, page: ListPage, kind: str) -> None:

@@ -21,7 +21,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 from starlette.types import Scope
 
-from serving import api, casework, schemas
+from serving import api, casework, localtime, schemas
 from serving.access import ROLE_ZH, Principal
 from serving.services import Services
 from serving.web import csrf, pages, views
@@ -44,6 +44,10 @@ def templates() -> Jinja2Templates:
         short_date=views.short_date,
         percentile_text=views.percentile_text,
         width_class=width_class,
+        shown_band=views.shown_band,
+        band_label=views.band_label,
+        FLAGGED=views.FLAGGED,
+        FLAGGED_MEANING=views.FLAGGED_MEANING,
     )
     return t
 
@@ -53,9 +57,19 @@ def width_class(percent: float) -> str:
     return f"w-{max(0, min(100, round(percent)))}"
 
 
+def timezone_of(request: Request) -> str:
+    return request.app.state.services.settings.timezone
+
+
 def render(request: Request, name: str, context: dict, status: int = 200) -> HTMLResponse:
-    # every form of a signed-in page carries the session's CSRF token (serving.web.csrf)
-    context = {"csrf": csrf.token_for(request), **context}
+    # every form of a signed-in page carries the session's CSRF token (serving.web.csrf); times show in the
+    # service's zone (SHOUHU_TIMEZONE, Beijing time by default)
+    tz = timezone_of(request)
+    context = {
+        "csrf": csrf.token_for(request),
+        "when": lambda moment: localtime.datetime_zh(moment, tz),
+        **context,
+    }
     response = templates().TemplateResponse(request, name, context, status_code=status)
     # pages carry children's names: a shared phone's browser must not keep them
     response.headers["Cache-Control"] = "no-store"
@@ -66,7 +80,7 @@ def render(request: Request, name: str, context: dict, status: int = 200) -> HTM
 def refusal_page(scope: Scope) -> HTMLResponse:
     """The Chinese 403 page of a refused cross-site or token-less form (nothing was done)."""
     request = Request(scope)
-    context = {"title": csrf.TITLE, "message": csrf.MESSAGE, "status": 403, "csrf": None}
+    context = {"title": csrf.TITLE, "message": csrf.MESSAGE, "status": 403, "csrf": None, "when": str}
     return templates().TemplateResponse(request, "error.html", context, status_code=403)
 
 
@@ -209,11 +223,14 @@ def visit_list_print(
 ) -> HTMLResponse:
     page = pages.list_page(svc, session, user, _code(township), _code(village), band)
     pages.record_export(svc, session, user, page, "print")
-    return render(request, "print.html", {**_list_context(page, user), "printed_at": dt.datetime.now()})
+    printed_at = dt.datetime.now(dt.UTC)  # shown in the service's zone, like every time on the pages
+    context = {**_list_context(page, user), "printed_at": printed_at, "groups": pages.print_groups(page)}
+    return render(request, "print.html", context)
 
 
 @router.get("/list.xlsx")
 def visit_list_xlsx(
+    request: Request,
     svc: Svc,
     session: Db,
     user: Who,
@@ -221,16 +238,15 @@ def visit_list_xlsx(
     village: Code = None,
     band: Annotated[str | None, Query(max_length=8)] = None,
 ) -> Response:
-    from serving.web.export import workbook
+    from serving.web.export import filename, workbook
 
     page = pages.list_page(svc, session, user, _code(township), _code(village), band)
     pages.record_export(svc, session, user, page, "xlsx")
-    filename = f"走访清单_{page.data.scope.replace(':', '_')}_{page.data.as_of.isoformat()}.xlsx"
     return Response(
-        workbook(page, user.sees_names),
+        workbook(page, user.sees_names, request.app.state.services.settings.timezone),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename(page))}",
             "Cache-Control": "no-store",
         },
     )

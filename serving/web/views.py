@@ -18,7 +18,7 @@ from data_contracts.enums import (
     WORKER_ROLE,
 )
 from data_contracts.feeds import FEEDS
-from serving import schemas
+from serving import localtime, schemas
 from serving.decisions import ACTION_ZH, Action
 
 NOTE = "评分仅供参考，由工作人员决定"
@@ -52,6 +52,19 @@ def band_zh(band: str | None) -> str:
     return RISK_LEVEL.get(band or "", band or "—")
 
 
+FLAGGED = "强制报告"  # what a rule-flagged child shows instead of a colour band
+
+
+def shown_band(band: str, flagged: bool) -> str:
+    """The band a page colours a child with: a rule-flagged child is always red, never green, whatever its
+    score (its mandatory-report situation comes first)."""
+    return "red" if flagged else band
+
+
+def band_label(band: str, flagged: bool) -> str:
+    return FLAGGED if flagged else band_zh(band)
+
+
 def percentile_text(percentile: float | None) -> str:
     if percentile is None:
         return "—"
@@ -69,6 +82,9 @@ def band_legend(cutoffs: dict[str, float]) -> list[dict[str, str]]:
             upper = cut
         out.append({"band": band, "zh": band_zh(band), "meaning": BAND_MEANING[band], "span": span})
     return out
+
+
+FLAGGED_MEANING = "不论评分高低都排在最前、按红色处理，须立即核实上报（由规则判定，与评分无关）"
 
 
 @dataclass(frozen=True)
@@ -90,7 +106,7 @@ def reason_bars(reasons: list[schemas.Reason], protective: list[schemas.Reason] 
             r.text_zh,
             r.family_zh or "",
             r.contribution > 0,
-            round(100 * abs(r.contribution) / widest, 1),
+            max(1.0, round(100 * abs(r.contribution) / widest, 1)),  # a listed reason always shows a bar
             r.contribution,
         )
         for r in everything
@@ -98,22 +114,8 @@ def reason_bars(reasons: list[schemas.Reason], protective: list[schemas.Reason] 
     ]
 
 
-def _date(value: Any) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
-def short_date(value: Any) -> str:
-    day = _date(value)
-    return f"{day.year}年{day.month}月{day.day}日" if day else "无记录"
+_date = localtime.as_date
+short_date = localtime.date_zh
 
 
 @dataclass(frozen=True)
@@ -142,15 +144,17 @@ def freshness_rows(freshness: dict[str, dict[str, str | None]], as_of: dt.date) 
 
 
 def list_freshness(freshness: dict[str, str | None], as_of: dt.date) -> str:
-    """One line for a list row: how recent the child's visit and attendance records are (过旧 when stale)."""
+    """One note for a list row, said once: how recent the child's visit and attendance records are, e.g.
+    「走访数据截至2024年9月2日，出勤数据截至2025年1月6日（过旧）」. Missing data is said here, never as a
+    reason."""
     parts = []
     for feed, label in (("visit_logs", "走访"), ("school_attendance", "出勤")):
         day = _date(freshness.get(feed))
         if day is None:
-            parts.append(f"{label}无记录")
+            parts.append(f"无{label}数据")
             continue
         old = (as_of - day).days > STALE_AFTER_DAYS[feed]
-        parts.append(f"{label}截至{day.month}月{day.day}日" + ("（过旧）" if old else ""))
+        parts.append(f"{label}数据截至{short_date(day)}" + ("（过旧）" if old else ""))
     return "，".join(parts)
 
 

@@ -41,7 +41,8 @@ def test_expired_and_forged_tokens_are_refused(client, app, accounts) -> None:
     secret = app.state.services.settings.token_secret.get_secret_value()
     old = issue_token("county_staff", secret, 1, now=dt.datetime.now(dt.UTC) - dt.timedelta(hours=2))
     r = client.get("/api/v1/model", headers={"Authorization": f"Bearer {old}"})
-    assert r.status_code == 401 and "expired" in r.json()["detail"]
+    assert r.status_code == 401 and r.json()["code"] == "token_expired"
+    assert r.json()["detail"] == "登录已过期，请重新登录"
     forged = issue_token("county_staff", "someone-elses-secret-of-at-least-32-bytes", 5)
     assert client.get("/api/v1/model", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
 

@@ -165,7 +165,8 @@ def test_the_panel_splits_an_older_list_rows_reasons_into_raising_and_protective
         ("absent_90", 0.3),
     ]
     assert [(r["indicator"], r["contribution"]) for r in panel["protective_reasons"]] == [("visits_90", -0.5)]
-    assert panel["protective_reasons"][0]["text_zh"] == "近30天无故缺勤天数 3 天（参考人群中位数 1 天）"
+    # saved before indicators declared `display`: the number and its unit, nothing guessed
+    assert panel["protective_reasons"][0]["text_zh"] == "近30天无故缺勤天数：3（天）"
 
 
 def test_reasons_from_the_champion_raise_the_score_and_protective_reasons_lower_it(client, accounts) -> None:

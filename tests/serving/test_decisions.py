@@ -29,7 +29,7 @@ def test_following_the_list_order_needs_no_reason_but_skipping_ahead_does(client
     first = _decide(client, accounts, list_row_id=rows[0]["list_row_id"], action="schedule_visit")
     assert first.status_code == 201 and first.json()["out_of_order"] is False
     skip = _decide(client, accounts, list_row_id=rows[3]["list_row_id"], action="visited")
-    assert skip.status_code == 422 and "reason" in skip.json()["detail"]
+    assert skip.status_code == 422 and "原因" in skip.json()["detail"]
     with_reason = _decide(
         client,
         accounts,

@@ -174,4 +174,4 @@ def test_a_champion_whose_spec_cannot_be_built_fails_readiness_and_lists_answer_
         listed = client.get(
             "/api/v1/visit-list", params={"as_of": AS_OF, "township": f.TOWNSHIP_B}, headers=h
         )
-        assert listed.status_code == 503 and "features cannot be built" in listed.json()["detail"]
+        assert listed.status_code == 503 and "features cannot be built" in listed.json()["detail_en"]

@@ -94,3 +94,29 @@ def test_a_model_without_protective_reasons_has_its_mixed_reasons_split_by_sign(
 def test_split_reasons_keeps_each_sign_on_its_side(reasons, protective, raising, lowering) -> None:
     up, down = split_reasons(reasons, protective)
     assert [r["indicator"] for r in up] == raising and [r["indicator"] for r in down] == lowering
+
+
+def test_reasons_carry_what_they_need_to_read_well_from_the_scored_cohort() -> None:
+    """A share of visits knows how many visits its window held ("近一年6次走访中有4次…"); a coded value knows
+    how many children share it (a median of codes means nothing)."""
+    from features.spec import load_spec
+    from serving.explain import with_text
+
+    spec = load_spec()
+    neglect = {**_reason("share_visits_neglect_365d", 0.8), "value": 4 / 6, "reference": 0.0}
+    neglect.update(label_zh="近一年走访发现疏忽照料比例", display="share", unit="比例")
+    capacity = {**_reason("caregiver_capacity", 0.3), "value": 1.0, "reference": 0.0}
+    capacity.update(
+        label_zh="主要照料人监护能力",
+        display="code",
+        unit="0有/1不足/2无",
+        codes={"0": "有", "1": "不足", "2": "无"},
+    )
+    matrix = _matrix(4).assign(visits_365d=[6.0, 2.0, None, 3.0], caregiver_capacity=[1.0, 0.0, 0.0, 0.0])
+    output = _output([[neglect, capacity], [], [], []], [[], [], [], []])
+    scored = score_matrix(matrix, FixedOutput(output), spec)
+    texts = [r["text_zh"] for r in with_text(scored["reasons"][0])]
+    assert texts == [
+        "近一年6次走访中有4次发现疏忽照料（一般儿童：0%的走访）",
+        "主要照料人监护能力：不足（25%的儿童也是这样）",
+    ]

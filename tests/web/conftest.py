@@ -134,7 +134,7 @@ def web_world(web_settings: Any) -> Iterator[WebWorld]:
     accounts = {a.role: a for a in demo.create_accounts(web_settings, world)}
     from serving import server as serving_server
 
-    app = create_app(web_settings)
+    app = create_app(web_settings.model_copy(update={"as_of": world.as_of}))  # as `shouhu demo` serves
     server = uvicorn.Server(
         serving_server.config(app, web_settings, "127.0.0.1", _free_port(), log_level="warning")
     )

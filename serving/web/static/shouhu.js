@@ -6,3 +6,10 @@ document.addEventListener("change", function (event) {
     field.form.submit();
   }
 });
+// the print page's 打印 button (data-print): the browser's own print dialog
+document.addEventListener("click", function (event) {
+  var button = event.target && event.target.closest ? event.target.closest("[data-print]") : null;
+  if (button) {
+    window.print();
+  }
+});
