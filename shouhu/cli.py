@@ -60,7 +60,10 @@ def main(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_print_version, is_eager=True, help="Version, git commit, contract versions."
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Version, git commit, contract versions.",
         ),
     ] = False,
     traceback: Annotated[

@@ -3,9 +3,9 @@ and what to do about it, and exit code 1 — never a traceback (`shouhu --traceb
 
 Every command of the `shouhu` app is wrapped once, where the app is assembled (`guard_app`), so a command body
 needs no try/except of its own for the common failures: a missing warehouse, a missing or unreadable model
-registry, a wrong path, a service database that is not migrated. Exception classes of heavy libraries (DuckDB,
-MLflow, SQLAlchemy) are looked up in `sys.modules` only: if the module was never imported, the exception cannot
-be one of its classes, and `shouhu --help` stays free of heavy imports."""
+registry, a wrong path, a service database that is not migrated. Exception classes of heavy libraries
+(DuckDB, MLflow, SQLAlchemy) are looked up in `sys.modules` only: if the module was never imported, the
+exception cannot be one of its classes, and `shouhu --help` stays free of heavy imports."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def explain(exc: BaseException) -> str:
     if _is(exc, "duckdb", "IOException") and "does not exist" in text:
         return f"the warehouse does not exist ({text}); {INGEST_FIRST}"
     if _is(exc, "duckdb", "IOException") and "lock" in text.lower():
-        return f"the warehouse is in use ({text}); stop what holds it open (shouhu serve, an ingest) and run again"
+        return f"the warehouse is in use ({text}); stop what holds it open (shouhu serve, ingest), run again"
     if _is(exc, "duckdb", "CatalogException"):
         return f"the warehouse lacks a table ({text}); {INGEST_FIRST}"
     if _is(exc, "duckdb", "Error"):
