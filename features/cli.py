@@ -25,7 +25,10 @@ def features(
     ] = None,
     horizon: Annotated[int | None, typer.Option(help="Label horizon in days (default: settings).")] = None,
     warehouse: Annotated[Path | None, typer.Option(help="DuckDB warehouse (default: settings).")] = None,
-    truth: Annotated[Path | None, typer.Option(help="Simulator truth/ folder (evaluation only).")] = None,
+    truth: Annotated[
+        Path | None,
+        typer.Option(help="Simulator truth/ folder (evaluation only).", exists=True, file_okay=False),
+    ] = None,
     spec: Annotated[Path | None, typer.Option(help="Indicator spec YAML (default: settings / v1).")] = None,
 ) -> None:
     """Point-in-time indicators, labels and rule flags → parquet, with a missingness summary. 特征矩阵。"""
@@ -47,7 +50,9 @@ def features(
     settings = get_settings()
     wh = warehouse or settings.warehouse
     if not Path(wh).exists():
-        console.print(f"[red]warehouse {wh} not found; run `shouhu ingest` first[/red]")
+        typer.secho(
+            f"shouhu features: warehouse {wh} not found; run `shouhu ingest FOLDER` first", fg="red", err=True
+        )
         raise typer.Exit(1)
     feature_spec = load_spec(spec or settings.feature_spec)
     with console.status(f"计算 {len(dates)} 个评估日的特征 …"):

@@ -415,8 +415,8 @@ def demo(
         world = build_world(settings, default_county(children), say=say)
         accounts = create_accounts(settings, world)  # migrates the service database first
     except (ValueError, RegistryError) as exc:
-        # plain text: a gate's detail may hold brackets that rich would read as markup
-        console.print(f"shouhu demo: {exc}", style="red", markup=False, highlight=False)
+        # one line on stderr, not wrapped (plain text: a gate's detail may hold brackets)
+        typer.secho(f"shouhu demo: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from None
     say(
         f"ready: {world.children} children, champion v{world.model_version}"

@@ -59,8 +59,10 @@ def explain(exc: BaseException) -> str:
         if exc.filename is None:  # raised by Shouhu with its own message
             return text
         return f"{exc.filename} not found; check the path (relative paths start at {Path.cwd()})"
-    if isinstance(exc, IsADirectoryError | NotADirectoryError | PermissionError):
-        return f"{exc.strerror}: {exc.filename}; check the path and its permissions"
+    if isinstance(exc, FileExistsError | IsADirectoryError | NotADirectoryError | PermissionError):
+        return (
+            f"{exc.strerror}: {exc.filename}; check the path (a file where a folder belongs?) and permissions"
+        )
     if _is(exc, "duckdb", "IOException") and "does not exist" in text:
         return f"the warehouse does not exist ({text}); {INGEST_FIRST}"
     if _is(exc, "duckdb", "IOException") and "lock" in text.lower():
