@@ -38,14 +38,37 @@ def _date(value: str | None, name: str) -> str | None:
     return None
 
 
+# A reason is kept on the model version as someone's judgement, so it must be one: not empty, not a
+# placeholder left as it was (the README shows `<…>`), not a word or two.
+MIN_REASON_CHARS = 15
+
+
+def reason_problem(reason: str) -> str | None:
+    """Why `reason` cannot stand as a recorded judgement on a disparity, or None."""
+    text = " ".join(reason.split())
+    if text.startswith("<") and text.endswith(">"):
+        return "is the placeholder; replace <…> with who judged the disparity and why it is acceptable"
+    if len(text) < MIN_REASON_CHARS:
+        return (
+            f"is {len(text)} characters; write at least {MIN_REASON_CHARS}: who judged the disparity and why "
+            "it is acceptable (it is kept on the model version)"
+        )
+    return None
+
+
 def _accepted(pairs: list[str] | None) -> dict[str, str]:
     out = {}
     for pair in pairs or []:
         group, sep, reason = pair.partition("=")
-        if not sep or not group.strip() or not reason.strip():
+        if not sep or not group.strip():
             _fail(
-                f"--accept-disparity {pair!r}: expected GROUP=REASON (e.g. township_code='small township')", 2
+                f'--accept-disparity {pair!r}: expected ATTRIBUTE=REASON, e.g. township_code="who judged it '
+                'and why it is acceptable"',
+                2,
             )
+        problem = reason_problem(reason)
+        if problem:
+            _fail(f"--accept-disparity {group.strip()}: the reason {reason.strip()!r} {problem}", 2)
         out[group.strip()] = reason.strip()
     return out
 
