@@ -14,6 +14,7 @@ from features.cli import features
 from serving.cli import db_app, serve, users_app
 from shouhu.demo import demo
 from shouhu.errors import guard_app, show_tracebacks
+from shouhu.settings_doc import settings_doc
 from simulation.cli import simulate
 from training.cli import audit, promote, retrain, rollback, score, train
 
@@ -31,6 +32,7 @@ COMMANDS = (
     simulate,
     ingest,
     contracts_doc,
+    settings_doc,
     features,
     train,
     retrain,

@@ -24,6 +24,7 @@ SWEEP: list[tuple[str, list[str], dict[str, str]]] = [
     ("simulate into a path under a file", ["simulate", "--out", "{file}/sim", "--children", "10"], {}),
     ("ingest a folder that does not exist", ["ingest", "{tmp}/nowhere"], {}),
     ("contracts-doc under a file", ["contracts-doc", "--out", "{file}/c.md"], {}),
+    ("settings-doc on a missing README", ["settings-doc", "--readme", "{tmp}/nowhere.md"], {}),
     ("features without a warehouse", ["features", "--as-of", DAY, "--out", "{tmp}/f.parquet"], {}),
     (
         "features with a missing truth folder",
