@@ -408,6 +408,7 @@ def demo(
     console.rule("守护 Shouhu demo — 评分仅供参考，由工作人员决定")
     settings = demo_secrets(settings)
     say(f"secrets of this data folder: {settings.data_dir / SECRETS_FILE} (demo only; generated once)")
+    from shouhu.demo_counts import demo_counts
     from training.tracking import RegistryError
 
     try:
@@ -422,6 +423,8 @@ def demo(
         f"ready: {world.children} children, champion v{world.model_version}"
         + (f" (reused: {', '.join(world.reused)})" if world.reused else "")
     )
+    counts = demo_counts(settings.warehouse, children, world.children, world.village)
+    say(counts.line(world.area_names.get(world.village) or world.village))  # why 600, 668 and 434 differ
     url = f"http://127.0.0.1:{port}/"
     _print_accounts(console, accounts, world.area_names, url)
     console.print(f"先用 [bold]zhuren[/] 登录看本村走访清单；API 文档在 {url}docs")
