@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from shouhu.errors import TRUTH_FOLDER
+
 
 def features(
     out: Annotated[Path, typer.Option("--out", help="Where to write the feature matrix (.parquet).")],
@@ -27,7 +29,10 @@ def features(
     warehouse: Annotated[Path | None, typer.Option(help="DuckDB warehouse (default: settings).")] = None,
     truth: Annotated[
         Path | None,
-        typer.Option(help="Simulator truth/ folder (evaluation only).", exists=True, file_okay=False),
+        typer.Option(
+            help="Simulator truth/ folder (evaluation only).",
+            callback=TRUTH_FOLDER,
+        ),
     ] = None,
     spec: Annotated[Path | None, typer.Option(help="Indicator spec YAML (default: settings / v1).")] = None,
 ) -> None:

@@ -125,3 +125,29 @@ def guard_app(app: typer.Typer) -> None:
     for group in app.registered_groups:
         if group.typer_instance is not None:
             guard_app(group.typer_instance)
+
+
+def existing(kind: str, hint: str) -> Callable[..., Any]:
+    """A Typer option callback: the path must be an existing `kind` ("folder" or "file"), else one red line
+    naming the option, the path and `hint` (what to give instead), exit 2 — not Typer's usage box."""
+
+    def check(ctx: typer.Context, param: typer.CallbackParam, value: Path | None) -> Path | None:
+        if value is None or ctx.resilient_parsing:
+            return value
+        ok = value.is_dir() if kind == "folder" else value.is_file()
+        if not ok:
+            option = max(param.opts, key=len)
+            what = "does not exist" if not value.exists() else f"is not a {kind}"
+            typer.secho(f"{ctx.command_path}: {option} {value} {what}; {hint}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(2)
+        return value
+
+    return check
+
+
+# the path options several commands share
+TRUTH_FOLDER = existing(
+    "folder", "give the truth/ folder `shouhu simulate` wrote (OUT/truth), or leave it out"
+)
+MATRIX_FILE = existing("file", "give the parquet file `shouhu features --out` wrote, or leave --matrix out")
+FEEDS_FOLDER = existing("folder", "give the folder that holds the feed files")

@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from shouhu.errors import FEEDS_FOLDER, MATRIX_FILE, TRUTH_FOLDER
+
 Date = Annotated[str | None, typer.Option(help="YYYY-MM-DD")]
 
 
@@ -148,14 +150,12 @@ def train(
     horizon: Annotated[int | None, typer.Option(help="Label horizon in days (default: settings).")] = None,
     matrix: Annotated[
         Path | None,
-        typer.Option(
-            help="Read this feature matrix (parquet) instead of building it.", exists=True, dir_okay=False
-        ),
+        typer.Option(help="Read this feature matrix (parquet) instead of building it.", callback=MATRIX_FILE),
     ] = None,
     truth: Annotated[
         Path | None,
         typer.Option(
-            help="Simulator truth/ folder (evaluation against true outcomes).", exists=True, file_okay=False
+            help="Simulator truth/ folder (evaluation against true outcomes).", callback=TRUTH_FOLDER
         ),
     ] = None,
 ) -> None:
@@ -179,10 +179,11 @@ def train(
 def retrain(
     feeds: Annotated[
         Path | None,
-        typer.Option(help="A folder of new feed files to ingest first.", exists=True, file_okay=False),
+        typer.Option(help="A folder of new feed files to ingest first.", callback=FEEDS_FOLDER),
     ] = None,
     truth: Annotated[
-        Path | None, typer.Option(help="Simulator truth/ folder.", exists=True, file_okay=False)
+        Path | None,
+        typer.Option(help="Simulator truth/ folder.", callback=TRUTH_FOLDER),
     ] = None,
     accept_disparity: Annotated[
         list[str] | None, typer.Option(help="GROUP=REASON, accepted disparity.")
@@ -265,9 +266,7 @@ def score(
     out: Annotated[Path, typer.Option(help="Output file, .parquet or .csv.")],
     matrix: Annotated[
         Path | None,
-        typer.Option(
-            help="Score rows of this feature matrix instead of building it.", exists=True, dir_okay=False
-        ),
+        typer.Option(help="Score rows of this feature matrix instead of building it.", callback=MATRIX_FILE),
     ] = None,
 ) -> None:
     """Batch-score the whole cohort with the champion: probability, percentile, band and reasons per child."""
