@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from shouhu.errors import TRUTH_FOLDER
+
 
 def features(
     out: Annotated[Path, typer.Option("--out", help="Where to write the feature matrix (.parquet).")],
@@ -25,7 +27,13 @@ def features(
     ] = None,
     horizon: Annotated[int | None, typer.Option(help="Label horizon in days (default: settings).")] = None,
     warehouse: Annotated[Path | None, typer.Option(help="DuckDB warehouse (default: settings).")] = None,
-    truth: Annotated[Path | None, typer.Option(help="Simulator truth/ folder (evaluation only).")] = None,
+    truth: Annotated[
+        Path | None,
+        typer.Option(
+            help="Simulator truth/ folder (evaluation only).",
+            callback=TRUTH_FOLDER,
+        ),
+    ] = None,
     spec: Annotated[Path | None, typer.Option(help="Indicator spec YAML (default: settings / v1).")] = None,
 ) -> None:
     """Point-in-time indicators, labels and rule flags → parquet, with a missingness summary. 特征矩阵。"""
@@ -47,7 +55,9 @@ def features(
     settings = get_settings()
     wh = warehouse or settings.warehouse
     if not Path(wh).exists():
-        console.print(f"[red]warehouse {wh} not found; run `shouhu ingest` first[/red]")
+        typer.secho(
+            f"shouhu features: warehouse {wh} not found; run `shouhu ingest FOLDER` first", fg="red", err=True
+        )
         raise typer.Exit(1)
     feature_spec = load_spec(spec or settings.feature_spec)
     with console.status(f"计算 {len(dates)} 个评估日的特征 …"):

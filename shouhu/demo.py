@@ -442,6 +442,7 @@ def demo(
     console.rule("守护 Shouhu demo — 评分仅供参考，由工作人员决定")
     settings = demo_secrets(settings)
     say(f"secrets of this data folder: {settings.data_dir / SECRETS_FILE} (demo only; generated once)")
+    from shouhu.demo_counts import demo_counts
     from training.tracking import RegistryError
 
     try:
@@ -449,13 +450,15 @@ def demo(
         world = build_world(settings, default_county(children), say=say)
         accounts = create_accounts(settings, world)  # migrates the service database first
     except (ValueError, RegistryError) as exc:
-        # plain text: a gate's detail may hold brackets that rich would read as markup
-        console.print(f"shouhu demo: {exc}", style="red", markup=False, highlight=False)
+        # one line on stderr, not wrapped (plain text: a gate's detail may hold brackets)
+        typer.secho(f"shouhu demo: {exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from None
     say(
         f"ready: {world.children} children, champion v{world.model_version}"
         + (f" (reused: {', '.join(world.reused)})" if world.reused else "")
     )
+    counts = demo_counts(settings.warehouse, children, world.children, world.village)
+    say(counts.line(world.area_names.get(world.village) or world.village))  # why 600, 668 and 434 differ
     url = f"http://127.0.0.1:{port}/"
     _print_accounts(console, accounts, world.area_names, url)
     console.print(f"先用 [bold]zhuren[/] 登录看本村走访清单；API 文档在 {url}docs")

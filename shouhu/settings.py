@@ -25,33 +25,56 @@ class InsecureSettings(ValueError):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SHOUHU_", env_file=".env", extra="ignore")
 
-    data_dir: Path = Field(Path("data"), description="Where simulated feeds, exports and reports go.")
+    # Each description is the README's settings table (`shouhu settings-doc` writes it); `shown_default`
+    # is how the table shows a default that is not literally the value here.
+    data_dir: Path = Field(
+        Path("data"),
+        description="Simulated feeds (`shouhu simulate` writes to `DATA_DIR/sim`), exports, reports; the "
+        "warehouse and the service database follow it unless set.",
+    )
     warehouse: Path = Field(
-        Path("data/warehouse.duckdb"), description="DuckDB warehouse (default: DATA_DIR/warehouse.duckdb)."
+        Path("data/warehouse.duckdb"),
+        description="The DuckDB warehouse ingest writes and features read.",
+        json_schema_extra={"shown_default": "DATA_DIR/warehouse.duckdb"},
     )
     database_url: str = Field(
-        "sqlite:///data/shouhu.db", description="Service database URL (default: DATA_DIR/shouhu.db)."
+        "sqlite:///data/shouhu.db",
+        description="Service database (users, lists, decisions, audit); PostgreSQL works too.",
+        json_schema_extra={"shown_default": "sqlite:///DATA_DIR/shouhu.db"},
     )
-    mlflow_tracking_uri: str = Field("sqlite:///mlruns/mlflow.db", description="MLflow tracking + registry.")
+    mlflow_tracking_uri: str = Field(
+        "sqlite:///mlruns/mlflow.db", description="MLflow tracking and model registry."
+    )
     mlflow_artifact_root: Path = Field(Path("mlruns"), description="Where MLflow keeps run artifacts.")
     pseudonym_secret: SecretStr = Field(
         SecretStr(DEV_PSEUDONYM_SECRET),
-        description="HMAC key for pseudonymous keys; change it in production (keys follow the secret).",
+        description="HMAC key for pseudonymous child and person keys: random, ≥ 32 characters, kept (keys "
+        "follow the secret); ingest refuses anything else.",
     )
     token_secret: SecretStr = Field(
-        SecretStr(DEV_TOKEN_SECRET), description="Signs access tokens (JWT) and the pages' CSRF tokens."
+        SecretStr(DEV_TOKEN_SECRET),
+        description="Signs access tokens (JWT) and the pages' CSRF tokens: random, ≥ 32 characters; the "
+        "server refuses anything else.",
     )
-    token_minutes: int = Field(60, ge=1, le=24 * 60)
-    model_name: str = "shouhu-risk"
+    token_minutes: int = Field(60, ge=1, le=24 * 60, description="How long a sign-in lasts (minutes).")
+    model_name: str = Field("shouhu-risk", description="The registered model's name in the MLflow registry.")
     model_poll_seconds: float = Field(5.0, gt=0, description="How often serving checks the champion alias.")
-    horizon_days: int = Field(90, ge=7, le=365)
-    visits_per_township: int = Field(
-        40, ge=1, description="Visit capacity k: visits one township makes per 30-day cycle."
+    horizon_days: int = Field(
+        90, ge=7, le=365, description="Label horizon: days after the as-of date in which an outcome counts."
     )
-    feature_spec: Path | None = Field(None, description="Override for the indicator spec YAML.")
+    visits_per_township: int = Field(
+        40, ge=1, description="Visit capacity k: visits one township makes per 30-day cycle (precision@k)."
+    )
+    feature_spec: Path | None = Field(
+        None,
+        description="The indicator spec `features` and `train` use; each model keeps its own copy, which "
+        "serving uses.",
+        json_schema_extra={"shown_default": "features/specs/v1.yaml"},
+    )
     allow_dev_secrets: bool = Field(
         False,
-        description="Development only: let the server and ingest run on public default or short secrets.",
+        description="Development on your own machine only: lets ingest and the server run on public default "
+        "or short secrets.",
     )
     trusted_proxies: str = Field(
         "",

@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from shouhu.errors import FEEDS_FOLDER, MATRIX_FILE, TRUTH_FOLDER
+
 Date = Annotated[str | None, typer.Option(help="YYYY-MM-DD")]
 
 
@@ -38,14 +40,37 @@ def _date(value: str | None, name: str) -> str | None:
     return None
 
 
+# A reason is kept on the model version as someone's judgement, so it must be one: not empty, not a
+# placeholder left as it was (the README shows `<…>`), not a word or two.
+MIN_REASON_CHARS = 15
+
+
+def reason_problem(reason: str) -> str | None:
+    """Why `reason` cannot stand as a recorded judgement on a disparity, or None."""
+    text = " ".join(reason.split())
+    if text.startswith("<") and text.endswith(">"):
+        return "is the placeholder; replace <…> with who judged the disparity and why it is acceptable"
+    if len(text) < MIN_REASON_CHARS:
+        return (
+            f"is {len(text)} characters; write at least {MIN_REASON_CHARS}: who judged the disparity and why "
+            "it is acceptable (it is kept on the model version)"
+        )
+    return None
+
+
 def _accepted(pairs: list[str] | None) -> dict[str, str]:
     out = {}
     for pair in pairs or []:
         group, sep, reason = pair.partition("=")
-        if not sep or not group.strip() or not reason.strip():
+        if not sep or not group.strip():
             _fail(
-                f"--accept-disparity {pair!r}: expected GROUP=REASON (e.g. township_code='small township')", 2
+                f'--accept-disparity {pair!r}: expected ATTRIBUTE=REASON, e.g. township_code="who judged it '
+                'and why it is acceptable"',
+                2,
             )
+        problem = reason_problem(reason)
+        if problem:
+            _fail(f"--accept-disparity {group.strip()}: the reason {reason.strip()!r} {problem}", 2)
         out[group.strip()] = reason.strip()
     return out
 
@@ -125,14 +150,12 @@ def train(
     horizon: Annotated[int | None, typer.Option(help="Label horizon in days (default: settings).")] = None,
     matrix: Annotated[
         Path | None,
-        typer.Option(
-            help="Read this feature matrix (parquet) instead of building it.", exists=True, dir_okay=False
-        ),
+        typer.Option(help="Read this feature matrix (parquet) instead of building it.", callback=MATRIX_FILE),
     ] = None,
     truth: Annotated[
         Path | None,
         typer.Option(
-            help="Simulator truth/ folder (evaluation against true outcomes).", exists=True, file_okay=False
+            help="Simulator truth/ folder (evaluation against true outcomes).", callback=TRUTH_FOLDER
         ),
     ] = None,
 ) -> None:
@@ -156,10 +179,11 @@ def train(
 def retrain(
     feeds: Annotated[
         Path | None,
-        typer.Option(help="A folder of new feed files to ingest first.", exists=True, file_okay=False),
+        typer.Option(help="A folder of new feed files to ingest first.", callback=FEEDS_FOLDER),
     ] = None,
     truth: Annotated[
-        Path | None, typer.Option(help="Simulator truth/ folder.", exists=True, file_okay=False)
+        Path | None,
+        typer.Option(help="Simulator truth/ folder.", callback=TRUTH_FOLDER),
     ] = None,
     accept_disparity: Annotated[
         list[str] | None, typer.Option(help="GROUP=REASON, accepted disparity.")
@@ -242,9 +266,7 @@ def score(
     out: Annotated[Path, typer.Option(help="Output file, .parquet or .csv.")],
     matrix: Annotated[
         Path | None,
-        typer.Option(
-            help="Score rows of this feature matrix instead of building it.", exists=True, dir_okay=False
-        ),
+        typer.Option(help="Score rows of this feature matrix instead of building it.", callback=MATRIX_FILE),
     ] = None,
 ) -> None:
     """Batch-score the whole cohort with the champion: probability, percentile, band and reasons per child."""
