@@ -77,7 +77,7 @@ class Settings(BaseSettings):
         0.0, ge=0, le=1, description="Alert when an issued list's realised precision@k falls below this."
     )
     monitor_override_share: float = Field(
-        0.5, ge=0, le=1, description="Alert when more than this share of visit decisions depart from the order."
+        0.5, ge=0, le=1, description="Alert above this share of visit decisions out of list order."
     )
     retrain_max_champion_days: int = Field(
         120, ge=1, description="The monthly job retrains when the champion is older than this many days."

@@ -62,10 +62,12 @@ def psi(reference: Sequence[float], live: Sequence[float], eps: float = EPS) -> 
 def histogram(values: np.ndarray, max_bins: int = MAX_BINS) -> dict[str, Any]:
     """{"edges": inner edges, "shares": share per bin, missing last, "n": rows} of a reference cohort."""
     edges = edges_of(values, max_bins)
-    return {"edges": edges, "shares": shares(counts_in(values, edges)).tolist(), "n": int(len(values))}
+    return {"edges": edges, "shares": shares(counts_in(values, edges)).tolist(), "n": len(values)}
 
 
-def reference(columns: Mapping[str, np.ndarray], score: np.ndarray, max_bins: int = MAX_BINS) -> dict[str, Any]:
+def reference(
+    columns: Mapping[str, np.ndarray], score: np.ndarray, max_bins: int = MAX_BINS
+) -> dict[str, Any]:
     """The drift reference stored with a model: a histogram of the score and of each input."""
     return {
         "version": 1,

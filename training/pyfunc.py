@@ -68,7 +68,7 @@ class ModelParts:
     bands: tuple[tuple[str, float], ...] = DEFAULT_BANDS
     top_k: int = 3
     extra: dict[str, Any] = field(default_factory=dict)
-    drift: dict[str, Any] | None = None  # shouhu_core.drift.reference of the reference cohort (monitoring only)
+    drift: dict[str, Any] | None = None  # shouhu_core.drift.reference of the cohort (for monitoring)
 
 
 def save_parts(parts: ModelParts, folder: Path) -> dict[str, str]:

@@ -3,8 +3,8 @@ and for the whole county, and the share of rows each feed's ingest runs quaranti
 
 A township's freshness counts the records of children whose latest registry snapshot (recorded before the
 as-of date) places them in that township. A feed is *stopped* in an area when its latest record there is at
-least `stale_days` old (plus the feed's usual gap, `EXPECTED_GAP_DAYS`) — or when the area has none of it while
-others do."""
+least `stale_days` old (plus the feed's usual gap, `EXPECTED_GAP_DAYS`) — or when the area has none of
+it while others do."""
 
 from __future__ import annotations
 
@@ -39,9 +39,7 @@ def child_townships(wh: Warehouse, as_of: dt.date) -> ir.Table:
     """(child_key, township): each child's township from its latest registry snapshot known at `as_of`."""
     reg = wh.table("children_registry")
     reg = reg.filter(reg.recorded_at < _ts(as_of))
-    latest = reg.group_by("child_key").aggregate(
-        village=reg.residence_village_code.argmax(reg.snapshot_date)
-    )
+    latest = reg.group_by("child_key").aggregate(village=reg.residence_village_code.argmax(reg.snapshot_date))
     return latest.select("child_key", township=latest.village.substr(0, 9) + "000")
 
 
@@ -58,11 +56,7 @@ def freshness_frame(wh: Warehouse, as_of: dt.date) -> pd.DataFrame:
     for feed in monitored_feeds(wh):
         t = wh.table(feed)
         t = t.filter(t.recorded_at < _ts(as_of))
-        per = (
-            t.join(homes, "child_key")
-            .group_by("township")
-            .aggregate(latest=t.recorded_at.max())
-        )
+        per = t.join(homes, "child_key").group_by("township").aggregate(latest=t.recorded_at.max())
         full = townships.left_join(per, "township").select(
             feed=ibis.literal(feed), township=townships.township, latest=per.latest
         )
