@@ -25,10 +25,18 @@ def _window(as_of: dt.date, cycle_days: int) -> tuple[dt.date, dt.date]:
 
 
 def behaviour(
-    session: Session, as_of: dt.date, max_override_share: float, cycle_days: int = CYCLE_DAYS
+    session: Session,
+    as_of: dt.date,
+    max_override_share: float,
+    area_prefix: str = "",
+    cycle_days: int = CYCLE_DAYS,
 ) -> list[Figure]:
     start, end = _window(as_of, cycle_days)
-    in_cycle = (VisitList.as_of > start) & (VisitList.as_of <= end)
+    in_cycle = (
+        (VisitList.as_of > start)
+        & (VisitList.as_of <= end)
+        & VisitList.scope_code.startswith(area_prefix, autoescape=True)
+    )
     latest = (
         select(func.max(Decision.id))
         .join(VisitListRow, Decision.list_row_id == VisitListRow.id)
@@ -65,11 +73,11 @@ def behaviour(
             detail={"flagged_decided": len(flagged), "no_action": no_action},
         )
     )
-    out.append(agreement(session, start, end))
+    out.append(agreement(session, start, end, area_prefix))
     return out
 
 
-def agreement(session: Session, start: dt.date, end: dt.date) -> Figure:
+def agreement(session: Session, start: dt.date, end: dt.date, area_prefix: str = "") -> Figure:
     """Share of concern levels (other than 不了解情况) matching the band the child had on a list of that
     cycle; the detail holds the full cross-table (concern → band → count)."""
     latest = (
@@ -89,7 +97,11 @@ def agreement(session: Session, start: dt.date, end: dt.date) -> Figure:
         session.execute(
             select(VisitListRow.child_key, VisitList.as_of, VisitListRow.band)
             .join(VisitList, VisitListRow.list_id == VisitList.id)
-            .where(VisitList.as_of > start, VisitList.as_of <= end)
+            .where(
+                VisitList.as_of > start,
+                VisitList.as_of <= end,
+                VisitList.scope_code.startswith(area_prefix, autoescape=True),
+            )
         ).all(),
         columns=["child_key", "cycle", "band"],
     ).drop_duplicates(["child_key", "cycle"])

@@ -65,11 +65,14 @@ def realised_quality(
     horizon_days: int,
     visits_per_township: int,
     min_precision: float,
+    area_prefix: str = "",
 ) -> list[Figure]:
-    """precision@k and recall@k of every list whose horizon ended by `as_of`."""
+    """precision@k and recall@k of every list (of an area within `area_prefix`) whose horizon ended by
+    `as_of`."""
+    stmt = select(VisitList).where(VisitList.scope_code.startswith(area_prefix, autoescape=True))
     done = [
         v
-        for v in session.scalars(select(VisitList).order_by(VisitList.as_of, VisitList.id))
+        for v in session.scalars(stmt.order_by(VisitList.as_of, VisitList.id))
         if v.as_of + dt.timedelta(days=horizon_days) <= as_of
     ]
     if not done:
@@ -122,14 +125,18 @@ def realised_quality(
     return out
 
 
-def live_lists(session: Session, as_of: dt.date) -> list[VisitList]:
-    """The lists of the latest date on or before `as_of` that has any."""
+def live_lists(session: Session, as_of: dt.date, area_prefix: str = "") -> list[VisitList]:
+    """The lists (of areas within `area_prefix`) of the latest date on or before `as_of` that has any."""
+    within = VisitList.scope_code.startswith(area_prefix, autoescape=True)
     latest = session.scalar(
-        select(VisitList.as_of).where(VisitList.as_of <= as_of).order_by(VisitList.as_of.desc()).limit(1)
+        select(VisitList.as_of)
+        .where(within, VisitList.as_of <= as_of)
+        .order_by(VisitList.as_of.desc())
+        .limit(1)
     )
     if latest is None:
         return []
-    return list(session.scalars(select(VisitList).where(VisitList.as_of == latest)))
+    return list(session.scalars(select(VisitList).where(within, VisitList.as_of == latest)))
 
 
 def selected_children(session: Session, lists: list[VisitList], visits_per_township: int) -> pd.DataFrame:
@@ -145,10 +152,12 @@ def selected_children(session: Session, lists: list[VisitList], visits_per_towns
     return rows[["child_key", "village_code", "selected"]].reset_index(drop=True)
 
 
-def selection(session: Session, wh: Warehouse, as_of: dt.date, visits_per_township: int) -> list[Figure]:
+def selection(
+    session: Session, wh: Warehouse, as_of: dt.date, visits_per_township: int, area_prefix: str = ""
+) -> list[Figure]:
     """Selection rate on the live lists by sex, ethnicity, disability and township (registry snapshot known
     at the lists' date)."""
-    lists = live_lists(session, as_of)
+    lists = live_lists(session, as_of, area_prefix)
     chosen = selected_children(session, lists, visits_per_township)
     if chosen.empty:
         return []

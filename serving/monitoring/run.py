@@ -102,18 +102,19 @@ def run_monitor(
     county: str | None = None,
     builder: MatrixBuilder = default_matrix,
 ) -> MonitorResult:
+    prefix = county[:6] if county else ""
     wh = open_warehouse(warehouse)
     try:
         figures: list[Figure] = []
         figures += feeds.freshness(wh, as_of, thresholds.stale_days, county)
         figures += feeds.quarantine(wh, thresholds.quarantine_rate, county)
         figures += lists.realised_quality(
-            session, wh, as_of, horizon_days, visits_per_township, thresholds.min_precision
+            session, wh, as_of, horizon_days, visits_per_township, thresholds.min_precision, prefix
         )
-        figures += lists.selection(session, wh, as_of, visits_per_township)
+        figures += lists.selection(session, wh, as_of, visits_per_township, prefix)
     finally:
         wh.close()
-    figures += casework.behaviour(session, as_of, thresholds.override_share)
+    figures += casework.behaviour(session, as_of, thresholds.override_share, prefix)
     notes: list[str] = []
     if champion is not None:
         figures += model_drift(warehouse, as_of, champion, thresholds.psi, county, builder)
