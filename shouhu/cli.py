@@ -10,6 +10,7 @@ import typer
 from data_contracts.cli import contracts_doc, ingest
 from features.cli import features
 from serving.cli import db_app, serve, users_app
+from serving.monitoring.cli import monitor
 from shouhu.demo import demo
 from simulation.cli import simulate
 from training.cli import audit, promote, retrain, rollback, score, train
@@ -36,6 +37,7 @@ COMMANDS = (
     score,
     audit,
     serve,
+    monitor,
     demo,
 )
 for command in COMMANDS:

@@ -342,3 +342,40 @@ def test_a_monitor_run_is_kept_as_history_and_read_back(warehouse: Path, service
     assert len(stored.figures) == len(result.figures)
     assert {f.subject for f in stored.of(PRECISION)} == {f.subject for f in result.of(PRECISION)}
     assert history.series(service, PSI_SCORE)[-1][0] == AS_OF
+
+
+@pytest.mark.db
+def test_shouhu_monitor_runs_on_a_real_county_and_champion_and_keeps_the_history(
+    settings, county, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from serving.db import make_engine, make_sessionmaker
+    from shouhu.cli import app
+    from shouhu.settings import get_settings
+
+    for name, value in {
+        "SHOUHU_DATABASE_URL": settings.database_url,
+        "SHOUHU_WAREHOUSE": str(settings.warehouse),
+        "SHOUHU_MLFLOW_TRACKING_URI": settings.mlflow_tracking_uri,
+        "SHOUHU_DATA_DIR": str(tmp_path),
+        "SHOUHU_MONITOR_PSI": "0.3",
+    }.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        done = CliRunner().invoke(app, ["monitor", "--as-of", "2024-03-01"])
+        bad = CliRunner().invoke(app, ["monitor", "--as-of", "March"])
+    finally:
+        get_settings.cache_clear()
+    assert done.exit_code == 0, done.output
+    print(done.output)
+    assert "as of 2024-03-01" in done.output and "alert(s)" in done.output
+    assert bad.exit_code == 2 and "not a date" in bad.output
+    engine = make_engine(settings.database_url)
+    with make_sessionmaker(engine)() as session:
+        run = next(r for r in history.runs(session) if r.as_of == dt.date(2024, 3, 1))
+        assert run.summary["thresholds"]["psi"] == 0.3
+        assert run.model_version is not None  # the registered champion was found and measured
+        assert any(f.metric == PSI_SCORE for f in history._figures(session, run.id))
+    engine.dispose()
