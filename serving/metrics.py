@@ -32,6 +32,9 @@ class Metrics:
             "shouhu_audit_rows", "Audit rows written", ["outcome"], registry=self.registry
         )
         self.decisions = Counter("shouhu_decisions", "Decisions recorded", ["action"], registry=self.registry)
+        from serving.monitoring.gauges import MonitorGauges
+
+        self.monitor = MonitorGauges(self.registry)  # from the latest `shouhu monitor` run, at each scrape
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -379,3 +379,42 @@ def test_shouhu_monitor_runs_on_a_real_county_and_champion_and_keeps_the_history
         assert run.model_version is not None  # the registered champion was found and measured
         assert any(f.metric == PSI_SCORE for f in history._figures(session, run.id))
     engine.dispose()
+
+
+@pytest.mark.db
+def test_metrics_expose_feed_age_drift_and_realised_precision_of_the_latest_run(app, client, service) -> None:
+    from pydantic import SecretStr
+
+    from serving.monitoring.figures import Figure
+    from serving.monitoring.run import MonitorResult
+
+    result = MonitorResult(
+        dt.date(2030, 1, 1),  # later than any other run of the shared database: the latest
+        [
+            Figure(FEED_AGE, "visit_logs", 15.0, area_code=COUNTY, alert=True),
+            Figure(FEED_AGE, "visit_logs", 40.0, area_code=T2, alert=True),  # townships are not gauges
+            Figure(PSI_SCORE, "score", 0.31, alert=True),
+            Figure(PSI_INPUT, "unexcused_absence_days_30d", 0.07),
+            Figure(PRECISION, "list:1", 0.2, detail={"as_of": "2029-09-01"}),
+            Figure(PRECISION, "list:2", 0.4, detail={"as_of": "2029-09-01"}),
+            Figure(PRECISION, "list:0", 0.9, detail={"as_of": "2029-08-01"}),
+        ],
+        {"county": COUNTY, "notes": []},
+    )
+    history.save(service, result)
+    svc = app.state.services
+    saved = svc.settings
+    svc.settings = saved.model_copy(update={"metrics_token": SecretStr("scrape-token-of-the-county-0123")})
+    try:
+        r = client.get("/api/v1/metrics", headers={"Authorization": "Bearer scrape-token-of-the-county-0123"})
+    finally:
+        svc.settings = saved
+    assert r.status_code == 200
+    lines = set(r.text.splitlines())
+    assert 'shouhu_feed_age_days{feed="visit_logs"} 15.0' in lines
+    assert 'shouhu_drift_psi{subject="score"} 0.31' in lines
+    assert 'shouhu_drift_psi{subject="unexcused_absence_days_30d"} 0.07' in lines
+    assert any(
+        line.startswith("shouhu_realised_precision_at_k 0.3") for line in lines
+    )  # the latest date's mean
+    assert "shouhu_monitor_alerts 3.0" in lines
