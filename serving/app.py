@@ -62,6 +62,9 @@ def create_app(settings: Settings, builder: MatrixBuilder | None = None, *, migr
     from serving.web import mount as mount_pages  # the caseworker pages (serving/web)
 
     mount_pages(app)
+    from serving.monitoring.dashboard import router as monitor_page  # the 县民政 monitoring page
+
+    app.include_router(monitor_page)
     from serving.web.csrf import SameOriginForms
 
     app.add_middleware(MetricsMiddleware, metrics=services.metrics)

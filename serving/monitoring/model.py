@@ -50,6 +50,7 @@ def champion_view(tracking_uri: str, name: str) -> tuple[ChampionView | None, st
             labels={n: m.label_zh for n, m in loaded.indicators.items()},
             gates=loaded.gates.note if loaded.gates else "",
             gates_passed=bool(loaded.gates.passed) if loaded.gates else False,
+            gates_status=loaded.gates.status if loaded.gates else "ungated",
             registered_at=registered,
         ),
         None,

@@ -43,6 +43,7 @@ class ChampionView:
     labels: dict[str, str] = field(default_factory=dict)  # input -> Chinese label
     gates: str = ""
     gates_passed: bool = True
+    gates_status: str = "passed"  # model_contract.GateStatus
     registered_at: dt.datetime | None = None
 
 
@@ -133,6 +134,7 @@ def run_monitor(
             "version": champion.version,
             "gates": champion.gates,
             "gates_passed": champion.gates_passed,
+            "gates_status": champion.gates_status,
             "registered_at": champion.registered_at.isoformat() if champion.registered_at else None,
         }
     return MonitorResult(as_of, figures, summary)
