@@ -12,6 +12,7 @@ from features.cli import features
 from serving.cli import db_app, serve, users_app
 from serving.monitoring.cli import monitor
 from shouhu.demo import demo
+from shouhu.schedule import schedule
 from simulation.cli import simulate
 from training.cli import audit, promote, retrain, rollback, score, train
 
@@ -38,6 +39,7 @@ COMMANDS = (
     audit,
     serve,
     monitor,
+    schedule,
     demo,
 )
 for command in COMMANDS:

@@ -18,22 +18,32 @@ class MonitorGauges:
             "Days since the feed's latest record (county)",
             ["feed"],
             registry=registry,
+            multiprocess_mode="mostrecent",
         )
         self.drift = Gauge(
-            "shouhu_drift_psi", "PSI against the champion's reference cohort", ["subject"], registry=registry
+            "shouhu_drift_psi",
+            "PSI against the champion's reference cohort",
+            ["subject"],
+            registry=registry,
+            multiprocess_mode="mostrecent",
         )
         self.precision = Gauge(
             "shouhu_realised_precision_at_k",
             "Realised precision@k of the issued lists of the latest list date whose horizon has passed",
             registry=registry,
+            multiprocess_mode="mostrecent",
         )
         self.alerts = Gauge(
-            "shouhu_monitor_alerts", "Alerts raised by the latest monitor run", registry=registry
+            "shouhu_monitor_alerts",
+            "Alerts raised by the latest monitor run",
+            registry=registry,
+            multiprocess_mode="mostrecent",
         )
         self.as_of = Gauge(
             "shouhu_monitor_as_of_seconds",
             "As-of date of the latest monitor run (Unix time)",
             registry=registry,
+            multiprocess_mode="mostrecent",
         )
 
     def update(self, session: Session) -> None:

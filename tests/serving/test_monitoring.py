@@ -418,3 +418,55 @@ def test_metrics_expose_feed_age_drift_and_realised_precision_of_the_latest_run(
         line.startswith("shouhu_realised_precision_at_k 0.3") for line in lines
     )  # the latest date's mean
     assert "shouhu_monitor_alerts 3.0" in lines
+
+
+# --- the monthly job ----------------------------------------------------------------------------------------
+@pytest.mark.db
+def test_the_monthly_job_retrains_only_on_a_trigger_and_a_failed_run_changes_nothing(
+    settings, tmp_path: Path
+) -> None:
+    import json
+
+    from shouhu.schedule import STATUS_FILE, monthly_job
+
+    job_settings = settings.model_copy(
+        update={"data_dir": tmp_path, "monitor_psi": 1e9, "retrain_max_champion_days": 365}
+    )
+    calls: list[str] = []
+
+    def retrain_fails(_settings, _say):
+        calls.append("retrain")
+        raise RuntimeError("the fit window has no outcomes")
+
+    quiet = monthly_job(job_settings, say=lambda _m: None, retrain=retrain_fails)
+    assert quiet.status == "ok" and quiet.triggers == [] and calls == []  # young champion, no drift
+
+    old = job_settings.model_copy(update={"retrain_max_champion_days": 30})
+    failed = monthly_job(
+        old, today=dt.date.today() + dt.timedelta(days=60), say=lambda _m: None, retrain=retrain_fails
+    )
+    assert calls == ["retrain"]
+    assert failed.status == "failed" and failed.step == "retrain" and "no outcomes" in failed.error
+    assert failed.triggers and "days old" in failed.triggers[0]
+    assert failed.champion_before is not None and failed.champion_after == failed.champion_before
+    written = json.loads((tmp_path / STATUS_FILE).read_text(encoding="utf-8"))
+    assert written["status"] == "failed" and written["step"] == "retrain"
+
+
+def test_the_schedule_command_exits_1_and_says_why_when_the_warehouse_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from shouhu.cli import app
+    from shouhu.settings import get_settings
+
+    monkeypatch.setenv("SHOUHU_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SHOUHU_MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    get_settings.cache_clear()
+    try:
+        done = CliRunner().invoke(app, ["schedule"])
+    finally:
+        get_settings.cache_clear()
+    assert done.exit_code == 1
+    assert "FAILED at monitor" in done.output and (tmp_path / "monthly_job.json").exists()
