@@ -27,6 +27,15 @@ def _unit(path: Path) -> configparser.RawConfigParser:
     return parser
 
 
+def _system_python() -> str:
+    """A python3 outside this virtual environment (the bundle's pip runs there; the venv has no pip)."""
+    path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if Path(p) != VENV / "bin")
+    found = shutil.which("python3", path=path)
+    if found is None:
+        pytest.skip("no system python3")
+    return found
+
+
 def _localized(tmp: Path) -> Path:
     """The units with /srv/shouhu/.venv and /srv/shouhu/deploy pointed at this checkout."""
     out = tmp / "units"
@@ -146,7 +155,7 @@ def test_the_offline_bundle_installs_into_a_fresh_venv_with_the_network_blocked(
         capture_output=True,
         text=True,
         timeout=3600,
-        env={**os.environ, "PYTHON": shutil.which("python3") or "python3"},
+        env={**os.environ, "PYTHON": _system_python()},
     )
     assert built.returncode == 0, built.stderr[-3000:]
     assert (tmp_path / "shouhu-bundle.tar.gz").exists()
@@ -161,10 +170,11 @@ def test_the_offline_bundle_installs_into_a_fresh_venv_with_the_network_blocked(
             if not k.upper().endswith("_PROXY") and not k.startswith("UV_")
         },
         "PIP_NO_INDEX": "1",
+        "PIP_CONFIG_FILE": os.devnull,  # no machine-wide find-links either: only the bundle's wheelhouse
         "PIP_INDEX_URL": "http://127.0.0.1:9/simple",
         "HTTP_PROXY": "http://127.0.0.1:9",
         "HTTPS_PROXY": "http://127.0.0.1:9",
-        "PYTHON": shutil.which("python3") or "python3",
+        "PYTHON": _system_python(),
     }
     venv = server / "venv"
     done = subprocess.run(
