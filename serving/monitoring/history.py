@@ -6,13 +6,16 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from serving.monitoring.figures import Figure
-from serving.monitoring.run import MonitorResult
 from serving.tables import MonitorRun, MonitorValue
+
+if TYPE_CHECKING:  # the pages and /metrics read history without loading the warehouse side
+    from serving.monitoring.run import MonitorResult
 
 
 def _finite(value: float | None) -> float | None:
