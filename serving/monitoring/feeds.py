@@ -31,14 +31,14 @@ EXPECTED_GAP_DAYS = {
 }
 
 
-def _ts(day: dt.date) -> ir.TimestampScalar:
+def midnight(day: dt.date) -> ir.TimestampScalar:
     return ibis.timestamp(dt.datetime(day.year, day.month, day.day))
 
 
 def child_townships(wh: Warehouse, as_of: dt.date) -> ir.Table:
     """(child_key, township): each child's township from its latest registry snapshot known at `as_of`."""
     reg = wh.table("children_registry")
-    reg = reg.filter(reg.recorded_at < _ts(as_of))
+    reg = reg.filter(reg.recorded_at < midnight(as_of))
     latest = reg.group_by("child_key").aggregate(village=reg.residence_village_code.argmax(reg.snapshot_date))
     return latest.select("child_key", township=latest.village.substr(0, 9) + "000")
 
@@ -55,7 +55,7 @@ def freshness_frame(wh: Warehouse, as_of: dt.date) -> pd.DataFrame:
     parts = []
     for feed in monitored_feeds(wh):
         t = wh.table(feed)
-        t = t.filter(t.recorded_at < _ts(as_of))
+        t = t.filter(t.recorded_at < midnight(as_of))
         per = t.join(homes, "child_key").group_by("township").aggregate(latest=t.recorded_at.max())
         full = townships.left_join(per, "township").select(
             feed=ibis.literal(feed), township=townships.township, latest=per.latest

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from features.backend import Warehouse, as_of_frame
 from features.labels import label_table
-from serving.monitoring.feeds import _ts
+from serving.monitoring.feeds import midnight
 from serving.monitoring.figures import PRECISION, RECALL, SELECTION, Figure
 from serving.tables import VisitList, VisitListRow
 
@@ -165,7 +165,7 @@ def selection(
     chosen["selected"] = chosen["selected"].astype("int64")
     live = wh.load_frame("_monitor_live", chosen)
     reg = wh.table("children_registry")
-    reg = reg.filter(reg.recorded_at < _ts(list_date + dt.timedelta(days=1)))
+    reg = reg.filter(reg.recorded_at < midnight(list_date))  # what the list itself could see
     latest = reg.group_by("child_key").aggregate(
         sex=reg.sex.argmax(reg.snapshot_date),
         ethnicity=reg.ethnicity_code.argmax(reg.snapshot_date),
