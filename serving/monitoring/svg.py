@@ -101,10 +101,11 @@ def lines(
             f'<text x="{left - 4}" y="{y + 4:.1f}" font-size="11" fill="{MUTED}" '
             f'text-anchor="end">{label}</text>'
         )
-    for day in (first, last) if len(days) > 1 else (first,):
+    ends = ((first, "start"), (last, "end")) if len(days) > 1 else ((first, "middle"),)
+    for day, anchor in ends:  # the end dates inside the plot, so neither is cut off
         x, _ = xy(day, 0.0)
         out.append(
-            f'<text x="{x:.1f}" y="{height - 8}" font-size="11" fill="{MUTED}" text-anchor="middle">'
+            f'<text x="{x:.1f}" y="{height - 8}" font-size="11" fill="{MUTED}" text-anchor="{anchor}">'
             f"{day.year}年{day.month}月{day.day}日</text>"
         )
     if limit is not None:
