@@ -46,7 +46,10 @@ def replicate(source: Path, target: Path, copies: int) -> None:
             select = []
             for c in cols:
                 if c == "child_key":
-                    select.append("left(child_key, 14) || lpad(printf('%x', k), 4, '0') AS child_key")
+                    # the copy number in the key's leading hex digits: the same format, a fresh key
+                    select.append(
+                        "'c_' || lpad(printf('%x', k), 4, '0') || right(child_key, 12) AS child_key"
+                    )
                 elif c in ("person_key", "parent_key"):
                     select.append(f"{c} || '-' || k AS {c}")
                 elif c == "residence_village_code":
