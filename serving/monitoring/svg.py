@@ -74,6 +74,8 @@ def lines(
 ) -> str:
     """One line per named series over dates (a point per date; a single date is a dot)."""
     points = [p for s in series.values() for p in s]
+    if not points:
+        height = 48  # no empty plot area on the page or the printout
     out = [
         f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">',
