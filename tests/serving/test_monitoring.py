@@ -470,3 +470,19 @@ def test_the_schedule_command_exits_1_and_says_why_when_the_warehouse_is_missing
         get_settings.cache_clear()
     assert done.exit_code == 1
     assert "FAILED at monitor" in done.output and (tmp_path / "monthly_job.json").exists()
+
+
+def test_charts_are_drawn_as_svg_with_their_texts_escaped_and_alerts_marked() -> None:
+    from serving.monitoring import svg
+
+    chart = svg.bars(
+        [("<script>x</script>", 0.4, True), ("稳定", 0.05, False), ("缺", None, False)],
+        title="PSI",
+        limit=0.25,
+    )
+    assert chart.startswith("<svg") and "<script>" not in chart and "&lt;script&gt;" in chart
+    assert chart.count(f'fill="{svg.ALERT}"') == 1 and "无数据" in chart and 'stroke-dasharray="4 3"' in chart
+    line = svg.lines(
+        {"精确率": [(dt.date(2024, 1, 1), 0.4), (dt.date(2024, 2, 1), 0.5)]}, title="t", percent=True
+    )
+    assert "<polyline" in line and "2024年1月1日" in line and "2024年2月1日" in line
