@@ -286,8 +286,9 @@ def metrics_token(svc: Svc, request: Request) -> None:
     responses={401: {"model": schemas.Problem}, 404: {"model": schemas.Problem}},
     dependencies=[Depends(metrics_token)],
 )
-def metrics(svc: Svc) -> Response:
+def metrics(svc: Svc, session: Db) -> Response:
     current = svc.champion.current
     if current is not None and current.version.isdigit():
         svc.metrics.champion_version.set(int(current.version))
+    svc.metrics.monitor.update(session)
     return Response(svc.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")

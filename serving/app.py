@@ -76,6 +76,9 @@ def create_app(settings: Settings, builder: MatrixBuilder | None = None, *, migr
 
     mount_pages(app)
     api_errors.install(app)  # after the pages: API paths answer Chinese JSON, pages keep their handlers
+    from serving.monitoring.dashboard import router as monitor_page  # the 县民政 monitoring page
+
+    app.include_router(monitor_page)
     from serving.web.csrf import SameOriginForms
 
     app.add_middleware(MetricsMiddleware, metrics=services.metrics)

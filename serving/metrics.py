@@ -1,12 +1,19 @@
 """Prometheus metrics of one app (own registry, so several apps in one process do not collide). Labels carry
-route templates and status codes only — never a child key or name."""
+route templates and status codes only — never a child key or name.
+
+Several worker processes (deploy/systemd/shouhu-web.service) set PROMETHEUS_MULTIPROC_DIR before start: each
+process then writes its values to files there, and a scrape answered by any worker sums the counters and
+histograms of all of them (prometheus_client's multiprocess mode); gauges report the most recent value."""
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class Metrics:
@@ -23,7 +30,10 @@ class Metrics:
             buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10),
         )
         self.champion_version = Gauge(
-            "shouhu_champion_version", "Champion version served", registry=self.registry
+            "shouhu_champion_version",
+            "Champion version served",
+            registry=self.registry,
+            multiprocess_mode="mostrecent",
         )
         self.score_cache = Counter(
             "shouhu_score_cache", "Score cache lookups", ["result"], registry=self.registry
@@ -32,8 +42,17 @@ class Metrics:
             "shouhu_audit_rows", "Audit rows written", ["outcome"], registry=self.registry
         )
         self.decisions = Counter("shouhu_decisions", "Decisions recorded", ["action"], registry=self.registry)
+        from serving.monitoring.gauges import MonitorGauges
+
+        self.monitor = MonitorGauges(self.registry)  # from the latest `shouhu monitor` run, at each scrape
 
     def render(self) -> bytes:
+        if os.environ.get(MULTIPROC_ENV):
+            from prometheus_client import multiprocess
+
+            every_worker = CollectorRegistry()
+            multiprocess.MultiProcessCollector(every_worker)
+            return generate_latest(every_worker)
         return generate_latest(self.registry)
 
 

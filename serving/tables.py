@@ -138,4 +138,38 @@ class ConcernLevel(Base):
     given_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
+class MonitorRun(Base):
+    """One `shouhu monitor` run at an as-of date (migration 0005). Runs are history: a later run at the same
+    date is a new row, and readers take the latest."""
+
+    __tablename__ = "monitor_runs"
+    __table_args__ = (Index("ix_monitor_runs_as_of", "as_of"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    ran_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    model_name: Mapped[str | None] = mapped_column(String(128))
+    model_version: Mapped[str | None] = mapped_column(String(32))
+    alerts: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[dict] = mapped_column(JSON)  # champion, gates, notes: what the dashboard shows as text
+
+
+class MonitorValue(Base):
+    """One figure of a monitor run: `metric` (e.g. feed_age_days, psi_input, precision_at_k), `subject` (the
+    feed, indicator, list or group it is about), the area it covers, the value and whether it raised an
+    alert. Aggregates only: never a child key."""
+
+    __tablename__ = "monitor_values"
+    __table_args__ = (Index("ix_monitor_values_run_metric", "run_id", "metric"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("monitor_runs.id"))
+    metric: Mapped[str] = mapped_column(String(48))
+    subject: Mapped[str] = mapped_column(String(128))
+    area_code: Mapped[str | None] = mapped_column(String(12))
+    value: Mapped[float | None] = mapped_column(Float)
+    alert: Mapped[bool] = mapped_column(Boolean)
+    detail: Mapped[dict | None] = mapped_column(JSON)
+
+
 APPEND_ONLY: tuple[type[Base], ...] = (VisitList, VisitListRow, Decision, AuditEntry, ConcernLevel)

@@ -12,8 +12,10 @@ import typer
 from data_contracts.cli import contracts_doc, ingest
 from features.cli import features
 from serving.cli import db_app, serve, users_app
+from serving.monitoring.cli import monitor
 from shouhu.demo import demo
 from shouhu.errors import guard_app, show_tracebacks
+from shouhu.schedule import schedule
 from shouhu.settings_doc import settings_doc
 from simulation.cli import simulate
 from training.cli import audit, promote, retrain, rollback, score, train
@@ -41,6 +43,8 @@ COMMANDS = (
     score,
     audit,
     serve,
+    monitor,
+    schedule,
     demo,
 )
 for command in COMMANDS:

@@ -97,6 +97,26 @@ class Settings(BaseSettings):
         description="Make lists for this date instead of the day after the latest record (a demo, a replay).",
     )
 
+    # monitoring (`shouhu monitor`, the 县民政 dashboard) and the monthly job (`shouhu schedule`)
+    monitor_stale_days: int = Field(
+        14, ge=1, description="A feed with no record for this many days is reported as stopped."
+    )
+    monitor_quarantine_rate: float = Field(
+        0.05, ge=0, le=1, description="Alert when a feed's latest ingest quarantines more than this share."
+    )
+    monitor_psi: float = Field(
+        0.25, gt=0, description="Alert when the score's or an input's PSI against the reference exceeds this."
+    )
+    monitor_min_precision: float = Field(
+        0.0, ge=0, le=1, description="Alert when an issued list's realised precision@k falls below this."
+    )
+    monitor_override_share: float = Field(
+        0.5, ge=0, le=1, description="Alert above this share of visit decisions out of list order."
+    )
+    retrain_max_champion_days: int = Field(
+        120, ge=1, description="The monthly job retrains when the champion is older than this many days."
+    )
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

@@ -41,6 +41,7 @@ PASS = "PASS"
 BOOSTER = "booster.txt"
 META = "model_meta.json"
 REFERENCE = "reference.parquet"
+DRIFT = "drift_reference.json"  # reference histograms (shouhu_core.drift); absent in older models
 SPEC = "feature_spec.yaml"
 CARD = "model_card.md"
 

@@ -57,6 +57,8 @@ SWEEP: list[tuple[str, list[str], dict[str, str]]] = [
     ("users disable before the schema", ["users", "disable", "wang"], {}),
     ("users reset-password before the schema", ["users", "reset-password", "wang", "--password-stdin"], {}),
     ("users sign-out before the schema", ["users", "sign-out", "wang"], {}),
+    ("monitor without a warehouse", ["monitor", "--as-of", DAY], {}),
+    ("schedule with a missing feeds folder", ["schedule", "--feeds", "{tmp}/nowhere"], {}),
 ]
 
 

@@ -10,8 +10,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("shouhu_core", "data_contracts", "features", "training", "serving", "simulation", "shouhu")
-# where settings may be read: the commands (`*/cli.py`, `shouhu/cli.py`), the demo, and the settings module
-READERS = {"shouhu/settings.py", "shouhu/demo.py"}
+# where settings may be read: the commands (`*/cli.py`, `shouhu/cli.py`), the demo, the monthly job's command,
+# the ASGI entry point of several workers (`uvicorn serving.asgi:app`), and the settings module
+READERS = {"shouhu/settings.py", "shouhu/demo.py", "shouhu/schedule.py", "serving/asgi.py"}
 
 
 def _reads_settings(path: Path) -> list[int]:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.isotonic import IsotonicRegression
 
+from shouhu_core import drift
 from training.pyfunc import ALL_AGES, DEFAULT_BANDS, ModelParts
 
 if TYPE_CHECKING:
@@ -121,7 +122,8 @@ def build_parts(
     extra: dict[str, Any] | None = None,
 ) -> ModelParts:
     inputs = spec.model_inputs()
-    margin = booster.predict(as_matrix(reference_cohort, inputs), raw_score=True)
+    x = as_matrix(reference_cohort, inputs)
+    margin = booster.predict(x, raw_score=True)
     return ModelParts(
         booster=booster,
         inputs=inputs,
@@ -134,6 +136,7 @@ def build_parts(
         bands=bands,
         top_k=top_k,
         extra=dict(extra or {}),
+        drift=drift.reference({n: x[:, i] for i, n in enumerate(inputs)}, margin),
     )
 
 

@@ -30,6 +30,7 @@ from shouhu_core.model_contract import (
     BOOSTER,
     CARD,
     CONTRACT_VERSION,
+    DRIFT,
     META,
     OUTPUT_COLUMNS,
     REFERENCE,
@@ -67,6 +68,7 @@ class ModelParts:
     bands: tuple[tuple[str, float], ...] = DEFAULT_BANDS
     top_k: int = 3
     extra: dict[str, Any] = field(default_factory=dict)
+    drift: dict[str, Any] | None = None  # shouhu_core.drift.reference of the cohort (for monitoring)
 
 
 def save_parts(parts: ModelParts, folder: Path) -> dict[str, str]:
@@ -101,7 +103,11 @@ def save_parts(parts: ModelParts, folder: Path) -> dict[str, str]:
     reference["group"] = reference["group"].astype(str)
     reference["value"] = reference["value"].astype("float64")
     reference.to_parquet(folder / REFERENCE, index=False)
-    return {name: str(folder / name) for name in (BOOSTER, META, REFERENCE)}
+    names = [BOOSTER, META, REFERENCE]
+    if parts.drift is not None:
+        (folder / DRIFT).write_text(json.dumps(parts.drift), encoding="utf-8")
+        names.append(DRIFT)
+    return {name: str(folder / name) for name in names}
 
 
 def load_parts(artifacts: dict[str, str]) -> ModelParts:

@@ -79,7 +79,7 @@ def test_migrating_again_changes_nothing(app, client) -> None:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     migrate(app.state.services.engine)  # idempotent: already at head
     with app.state.services.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == head == "0004"
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == head == "0005"
 
 
 def test_a_decision_cannot_be_changed_or_deleted_through_the_orm(app, client) -> None:

@@ -1,0 +1,280 @@
+"""`shouhu monitor`'s computation for a 20,000-child county at one as-of date (target < 10 s), and with
+`--copies N` for a warehouse of N copies of that county with fresh keys, one township per copy (N = 50 gives
+1M children; target < 2 min).
+
+    .venv/bin/python benchmarks/bench_monitor.py [--children 20000] [--copies 50]
+
+The county is generated inside DuckDB by benchmarks/bench_features.py (cached at --keep). The service
+database (SQLite, temporary) gets one township list per township and month for the last `--list-months`
+months, covering every child, plus a few decisions and concern levels. The champion is a LightGBM model fitted
+on the county's own matrix of an earlier date (synthetic label), whose reference histograms are its drift
+reference. Printed: the time of each monitoring step and of the whole run; nothing personal."""
+
+from __future__ import annotations
+
+import datetime as dt
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import typer
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_features import GENERATE, generate
+
+AS_OF = dt.date(2024, 12, 15)
+
+
+def replicate(source: Path, target: Path, copies: int) -> None:
+    """`copies` copies of every feed table of `source` in `target`, keys suffixed per copy and each copy's
+    children moved to their own township (copy number as the township digits)."""
+    if target.exists():
+        return
+    con = duckdb.connect(str(target))
+    con.execute(f"ATTACH '{source}' AS src (READ_ONLY)")
+    try:
+        for name in GENERATE:
+            cols = [r[0] for r in con.execute(f'DESCRIBE src."{name}"').fetchall()]
+            if "child_key" not in cols:
+                con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM src."{name}"')
+                continue
+            select = []
+            for c in cols:
+                if c == "child_key":
+                    # the copy number in the key's leading hex digits: the same format, a fresh key
+                    select.append(
+                        "'c_' || lpad(printf('%x', k), 4, '0') || right(child_key, 12) AS child_key"
+                    )
+                elif c in ("person_key", "parent_key"):
+                    select.append(f"{c} || '-' || k AS {c}")
+                elif c == "residence_village_code":
+                    select.append(
+                        "left(residence_village_code, 6) || lpad(CAST(k AS VARCHAR), 3, '0') "
+                        "|| right(residence_village_code, 3) AS residence_village_code"
+                    )
+                else:
+                    select.append(f'"{c}"')
+            con.execute(
+                f'CREATE TABLE "{name}" AS SELECT {", ".join(select)} FROM src."{name}", range({copies}) c(k)'
+            )
+    finally:
+        con.close()
+
+
+def service_database(url: str, warehouse: Path, months: int) -> int:
+    """Township lists of every child for the last `months` months before AS_OF; returns the rows written."""
+    from sqlalchemy import insert
+
+    from serving.db import make_engine, migrate
+    from serving.tables import ConcernLevel, Decision, VisitList, VisitListRow
+
+    engine = make_engine(url)
+    migrate(engine)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    children = con.execute(
+        "SELECT child_key, arg_max(residence_village_code, snapshot_date) FROM children_registry "
+        "GROUP BY child_key ORDER BY child_key"
+    ).df()
+    con.close()
+    children.columns = ["child_key", "village_code"]
+    children["township"] = children["village_code"].str.slice(0, 9) + "000"
+    rng = np.random.default_rng(0)
+    now = dt.datetime.now(dt.UTC)
+    written = 0
+    with engine.begin() as conn:
+        for m in range(months):
+            day = (pd.Timestamp(AS_OF) - pd.DateOffset(months=m)).date().replace(day=1)
+            for township, part in children.groupby("township"):
+                list_id = conn.execute(
+                    insert(VisitList).values(
+                        scope_kind="township",
+                        scope_code=township,
+                        as_of=day,
+                        model_name="bench",
+                        model_version="1",
+                        tie_break="t",
+                        row_count=len(part),
+                        created_by="bench",
+                        created_at=now,
+                    )
+                ).inserted_primary_key[0]
+                order = rng.permutation(len(part))
+                rows = [
+                    {
+                        "list_id": list_id,
+                        "rank": int(r) + 1,
+                        "child_key": key,
+                        "village_code": village,
+                        "probability": 0.1,
+                        "percentile": 50.0,
+                        "band": "green",
+                        "rule_flags": "",
+                        "reasons": [],
+                        "protective_reasons": [],
+                        "data_freshness": {},
+                    }
+                    for r, key, village in zip(order, part["child_key"], part["village_code"], strict=True)
+                ]
+                conn.execute(insert(VisitListRow), rows)
+                written += len(rows)
+                if m == 0:  # this cycle's decisions and concerns: the top 40 of each list
+                    top = conn.execute(
+                        VisitListRow.__table__.select().where(
+                            VisitListRow.list_id == list_id, VisitListRow.rank <= 40
+                        )
+                    ).all()
+                    conn.execute(
+                        insert(Decision),
+                        [
+                            {
+                                "list_row_id": r.id,
+                                "child_key": r.child_key,
+                                "action": "visited",
+                                "out_of_order": bool(r.rank % 7 == 0),
+                                "decided_by": "b",
+                                "role": "children_director",
+                                "decided_at": now,
+                            }
+                            for r in top
+                        ],
+                    )
+                    conn.execute(
+                        insert(ConcernLevel),
+                        [
+                            {
+                                "child_key": r.child_key,
+                                "cycle": day,
+                                "level": "low",
+                                "given_by": "b",
+                                "role": "children_director",
+                                "given_at": now,
+                            }
+                            for r in top
+                        ],
+                    )
+    engine.dispose()
+    return written
+
+
+def champion(warehouse: Path):
+    """A LightGBM champion fitted on the county's matrix of an earlier date (synthetic label)."""
+    from features.pipeline import build_matrix
+    from features.spec import load_spec
+    from serving.monitoring.run import ChampionView
+    from training.model import fit_risk_model
+    from training.pyfunc import score_frame
+
+    spec = load_spec()
+    matrix = build_matrix(warehouse, ["2024-06-01"], spec=spec).sample(n=20_000, replace=True, random_state=0)
+    inputs = spec.model_inputs()
+    x = matrix[inputs].to_numpy(dtype="float64", na_value=0.0)
+    rng = np.random.default_rng(1)
+    matrix["label"] = (rng.random(len(matrix)) < 1 / (1 + np.exp(3 - 0.3 * np.nan_to_num(x[:, 0])))).astype(
+        int
+    )
+    half = len(matrix) // 2
+    parts = fit_risk_model(matrix.iloc[:half], matrix.iloc[half:], matrix, spec)
+    view = ChampionView(
+        name="bench",
+        version="1",
+        spec=spec,
+        predict=lambda m: score_frame(m, parts, explain=False),
+        inputs=inputs,
+        reference=parts.drift,
+    )
+    return view
+
+
+def peak_rss_gb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+
+
+def measure(warehouse: Path, months: int, label: str) -> None:
+    from sqlalchemy.orm import Session
+
+    from features.backend import open_warehouse
+    from serving.db import make_engine
+    from serving.monitoring import casework, feeds, lists
+    from serving.monitoring.run import Thresholds, model_drift, run_monitor
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/service.db"
+        t = time.perf_counter()
+        rows = service_database(url, warehouse, months)
+        print(f"[{label}] service database: {rows:,} list rows in {time.perf_counter() - t:.1f} s (setup)")
+        t = time.perf_counter()
+        view = champion(warehouse)
+        print(f"[{label}] champion fitted in {time.perf_counter() - t:.1f} s (setup)")
+        engine = make_engine(url)
+        with Session(engine) as session:
+            steps: dict[str, float] = {}
+            wh = open_warehouse(warehouse)
+            for name, step in (
+                ("freshness", lambda: feeds.freshness(wh, AS_OF, 14, None)),
+                ("quarantine", lambda: feeds.quarantine(wh, 0.05, None)),
+                ("realised precision", lambda: lists.realised_quality(session, wh, AS_OF, 90, 40, 0.0)),
+                ("selection by group", lambda: lists.selection(session, wh, AS_OF, 40)),
+            ):
+                t = time.perf_counter()
+                found = step()
+                steps[name] = time.perf_counter() - t
+                print(f"[{label}]   {name:<20} {steps[name]:6.2f} s  ({len(found)} figures)")
+            wh.close()
+            t = time.perf_counter()
+            casework.behaviour(session, AS_OF, 0.5)
+            print(f"[{label}]   {'caseworker behaviour':<20} {time.perf_counter() - t:6.2f} s")
+            t = time.perf_counter()
+            found = model_drift(warehouse, AS_OF, view, 0.25, None)
+            took = time.perf_counter() - t
+            print(f"[{label}]   {'drift (features+PSI)':<20} {took:6.2f} s  ({len(found)} figures)")
+            t = time.perf_counter()
+            result = run_monitor(
+                warehouse,
+                session,
+                AS_OF,
+                horizon_days=90,
+                visits_per_township=40,
+                thresholds=Thresholds(),
+                champion=view,
+            )
+            total = time.perf_counter() - t
+        engine.dispose()
+    print(
+        f"[{label}] whole monitor run at one as-of date: {total:.1f} s, {len(result.figures)} figures, "
+        f"{len(result.alerts)} alerts; peak RSS {peak_rss_gb():.2f} GB"
+    )
+
+
+def main(
+    children: int = typer.Option(20_000, help="Children in the county."),
+    copies: int = typer.Option(
+        0, help="Also measure a warehouse of this many copies of the county (50: 1M)."
+    ),
+    list_months: int = typer.Option(6, help="Months of issued lists in the service database."),
+    keep: Path = typer.Option(Path("/tmp/shouhu_bench_county.duckdb"), help="Cached generated county."),
+    big: Path = typer.Option(
+        Path("/tmp/shouhu_bench_monitor_big.duckdb"), help="Cached replicated warehouse."
+    ),
+) -> None:
+    t = time.perf_counter()
+    made = generate(keep, children)
+    if made:
+        print(f"generated {', '.join(made)} in {time.perf_counter() - t:.1f} s")
+    measure(keep, list_months, f"{children:,} children")
+    if copies:
+        t = time.perf_counter()
+        replicate(keep, big, copies)
+        con = duckdb.connect(str(big), read_only=True)
+        n = con.execute("SELECT count(DISTINCT child_key) FROM children_registry").fetchone()[0]
+        con.close()
+        print(f"replicated warehouse: {n:,} children ({time.perf_counter() - t:.1f} s, setup)")
+        measure(big, list_months, f"{n:,} children")
+
+
+if __name__ == "__main__":
+    typer.run(main)
