@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -62,6 +63,11 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = Field(
         None,
         description="Bearer token a Prometheus scraper sends for GET /api/v1/metrics; unset: metrics off.",
+    )
+    # The engine `shouhu features` runs on: embedded DuckDB, or Spark (needs Java and the `spark` extra).
+    backend: Literal["duckdb", "spark"] = Field("duckdb", description="Features engine: duckdb or spark.")
+    spark_master: str = Field(
+        "local[*]", description="Spark master URL (local[*]: this machine; spark://host:7077 a cluster)."
     )
 
     @model_validator(mode="after")
