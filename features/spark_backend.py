@@ -51,6 +51,7 @@ def spark_session(master: str | None = None, shuffle_partitions: int | None = No
         .appName("shouhu-features")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         # the default 200 shuffle partitions cost ~ms each on small data; AQE coalesces further
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions or max(4, 2 * cores)))
