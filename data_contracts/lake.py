@@ -54,7 +54,7 @@ def write_lake(warehouse: Path | str, lake: Path | str) -> dict[str, int]:
             if rows[feed] == 0:
                 continue  # no folder: readers see the feed as absent, which it is
             con.execute(
-                f"COPY (SELECT {cols}, {month_expr(feed)} AS {PARTITION} FROM \"{feed}\") "
+                f'COPY (SELECT {cols}, {month_expr(feed)} AS {PARTITION} FROM "{feed}") '
                 f"TO '{lake / feed}' (FORMAT parquet, PARTITION_BY ({PARTITION}), COMPRESSION zstd)"
             )
     finally:
