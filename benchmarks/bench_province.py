@@ -7,11 +7,12 @@ subsampled with weights) built and trained: target under 16 GB.
 
 How the province is made (fast, untimed): one county of `--base` children is simulated and ingested once, then
 its warehouse is replicated inside DuckDB `children / base` times. Replica r gets fresh keys (every `*_key`
-and `*_id` column but the calendar's `term_id` gets the suffix `~r`), its own county code (digits 3–6 of
-every area code set to r, so each replica is a county with its own townships) and its dates shifted by
-7 × (r mod 3) days (whole weeks: weekdays stay weekdays; the one school calendar is shared, so a few
-records at term edges of shifted replicas fall on non-school days). The same people therefore recur with the
-same histories a few weeks apart: the data is as large as a province's, not as varied.
+becomes its prefix + 16 hex digits of md5(key~r), every `*_id` but the calendar's `term_id` gets `~r`), its
+own county code (digits 3–6 of every area code set to r, so each replica is a county with its own townships)
+and its dates shifted by 7 × (r mod 3) days (whole weeks: weekdays stay weekdays; the one school calendar is
+shared, so a few records at term edges of shifted replicas fall on non-school days). The same people
+therefore recur with the same histories a few weeks apart: the data is as large as a province's, not as
+varied.
 
 Each step prints its wall time, the process's resident memory after it and the peak so far. For comparison,
 six attendance indicators of the spec are also computed by the hand-written DuckDB query of
@@ -111,7 +112,10 @@ def replicate(base_wh: Path, out: Path, copies: int) -> dict[str, int]:
             continue
         exprs = []
         for c, t in cols.items():
-            if t == "VARCHAR" and c != "term_id" and (c.endswith("_key") or c.endswith("_id")):
+            if t == "VARCHAR" and c.endswith("_key"):
+                # a pseudonym of the same shape (prefix + 16 hex digits), fresh per replica
+                exprs.append(f"substr({c}, 1, 2) || substr(md5({c} || '~' || r), 1, 16) AS {c}")
+            elif t == "VARCHAR" and c != "term_id" and c.endswith("_id"):
                 exprs.append(f"CASE WHEN {c} IS NULL THEN NULL ELSE {c} || '~' || r END AS {c}")
             elif c in CODE_COLUMNS:
                 exprs.append(
