@@ -22,3 +22,16 @@ def test_the_matrix_from_the_parquet_lake_equals_the_matrix_from_the_warehouse_f
     # lineage columns (they name source files) stay in the DuckDB file
     assert "_source_file" not in pd.read_parquet(lake / "school_attendance").columns
     pd.testing.assert_frame_equal(build_matrix(lake, DATES), build_matrix(path, DATES))
+
+
+def test_the_matrix_written_as_as_of_partitions_reads_back_as_the_matrix(tmp_path: Path) -> None:
+    from training.stream import matrix_dataset, write_matrix_partitions
+
+    path = county().build(tmp_path / "wh.duckdb")
+    folders = write_matrix_partitions(path, [pd.Timestamp(d) for d in DATES], tmp_path / "m")
+    assert [f.name for f in folders] == [f"as_of={pd.Timestamp(d):%Y-%m-%d}" for d in sorted(DATES)]
+    whole = build_matrix(path, DATES)
+    back = matrix_dataset(tmp_path / "m").to_table().to_pandas()
+    back = back.sort_values(["as_of", "child_key"]).reset_index(drop=True)[list(whole.columns)]
+    assert len(back) == len(whole)
+    pd.testing.assert_frame_equal(back, whole, check_dtype=False)
