@@ -32,6 +32,9 @@ def ingest(
         bool, typer.Option(help="Load a folder that looks like another county's into this warehouse anyway.")
     ] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    lake: Annotated[
+        Path | None, typer.Option(help="Also write the feed tables as a Parquet lake (feed/month) here.")
+    ] = None,
 ) -> None:
     """Validate, pseudonymize and load a folder of feeds into the warehouse; bad rows go to `quarantine`."""
     import duckdb
@@ -78,6 +81,11 @@ def ingest(
     if report.refused:
         raise _fail(report.refused)
     render_report(report, Console())
+    if lake is not None:
+        from data_contracts.lake import write_lake
+
+        rows = write_lake(target, lake)
+        typer.echo(f"wrote the Parquet lake {lake} ({sum(rows.values()):,} rows in {len(rows)} feeds)")
     for result in report.errors:
         typer.echo(f"shouhu ingest: cannot read {result.label}: {result.error}", err=True)
     if strict and report.total.quarantined:

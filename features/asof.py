@@ -11,7 +11,7 @@ import ibis.expr.types as ir
 from ibis import _
 
 from data_contracts.feeds import FEEDS
-from features.backend import Warehouse
+from features.backend import Backend
 
 NARROW_LBC = ("both_away", "one_away_other_incapable")  # 民政口径 留守儿童
 COHORT_MAX_AGE = 16
@@ -59,7 +59,7 @@ def within_bounds(ev: ir.Table, dates: ir.Table, window_days: int | None) -> ir.
     return ev.join(span, preds).select(*ev.columns)
 
 
-def registry_snapshot(wh: Warehouse, dates: ir.Table) -> ir.Table:
+def registry_snapshot(wh: Backend, dates: ir.Table) -> ir.Table:
     """Each child's latest registry snapshot recorded before as_of, with the derived columns indicators,
     rules and audit groups use."""
     reg = wh.table("children_registry")
@@ -118,7 +118,7 @@ def cohort(snapshot: ir.Table) -> ir.Table:
     )
 
 
-def household_at(wh: Warehouse, dates: ir.Table) -> ir.Table:
+def household_at(wh: Backend, dates: ir.Table) -> ir.Table:
     """Latest visible version of each (person, child) relation already in force at as_of."""
     hm = wh.table("household_members")
     j = hm.join(dates, [hm.recorded_at < dates.as_of, hm.valid_from <= dates.as_of])
@@ -139,7 +139,7 @@ def primary_caregiver(household: ir.Table) -> ir.Table:
     return p.mutate(_rn=ibis.row_number().over(w)).filter(_._rn == 0).drop("_rn")
 
 
-def episodes_at(wh: Warehouse, dates: ir.Table) -> ir.Table:
+def episodes_at(wh: Backend, dates: ir.Table) -> ir.Table:
     """Latest visible version of each migration episode that had begun by as_of."""
     ep = wh.table("parent_migration_episodes")
     j = ep.join(dates, [ep.recorded_at < dates.as_of, ep.depart_date < dates.as_of])

@@ -1,6 +1,7 @@
-"""Everything backend-specific lives here: opening the DuckDB warehouse through Ibis, standing in an empty
-table for a feed the county does not have, materializing and executing. The builders only see `ibis.Table`s,
-so the same definitions can run on another Ibis backend (e.g. PySpark) by replacing this module."""
+"""The warehouse the features read, behind one protocol (`Backend`): DuckDB (default, embedded; a DuckDB file
+or a Parquet lake) and Spark (`features.spark_backend`, via Ibis' PySpark backend). The builders only see
+`ibis.Table`s and this protocol, so the same definitions run on either engine; every engine-specific call
+(attaching files, catalogs, registering frames, temporary tables, caching) lives in an implementation."""
 
 from __future__ import annotations
 
@@ -9,15 +10,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
 from data_contracts.feeds import FEEDS
+from data_contracts.lake import is_lake, lake_feeds, lake_glob
 from data_contracts.warehouse import table_columns
 
 _SQL_TO_IBIS = {"TIMESTAMP": "timestamp", "BOOLEAN": "boolean", "BIGINT": "int64", "DOUBLE": "float64"}
+BACKENDS = ("duckdb", "spark")
 
 
 def feed_schema(name: str) -> ibis.Schema:
@@ -31,11 +35,50 @@ def _ddl(name: str) -> str:
     return ", ".join(f'"{c}" {t}' for c, t in cols.items() if not c.startswith("_"))
 
 
+@runtime_checkable
+class Backend(Protocol):
+    """What the feature builders need from a warehouse, whatever engine runs it. A compiled plan is a list
+    of statements (`recorded`, each materializing one intermediate table) and a final query; `key`
+    identifies what a plan may be replayed on."""
+
+    recorded: list[str]
+
+    @property
+    def key(self) -> tuple: ...
+
+    def has(self, name: str) -> bool: ...
+
+    def table(self, name: str) -> ir.Table: ...
+
+    def materialize(self, expr: ir.Table, hint: str = "t") -> ir.Table: ...
+
+    def available(self) -> tuple[str, ...]: ...
+
+    def load_frame(self, name: str, frame: pd.DataFrame) -> ir.Table: ...
+
+    def session_table(self, name: str) -> ir.Table: ...
+
+    def compile(self, expr: ir.Table) -> str: ...
+
+    def replay(self, statements: Sequence[str], query: str) -> pd.DataFrame: ...
+
+    def query(self, sql: str) -> pd.DataFrame: ...
+
+    def layout(self) -> tuple[tuple[str, str], ...]: ...
+
+    def latest_recorded_at(self, feeds: Sequence[str] | None = None) -> datetime | None: ...
+
+    def execute(self, expr: ir.Table) -> pd.DataFrame: ...
+
+    def close(self) -> None: ...
+
+
 @dataclass
-class Warehouse:
+class DuckDBWarehouse:
     """An open warehouse seen through an in-memory DuckDB session: the warehouse file is attached read-only
-    (so ingest may keep writing elsewhere), intermediate results are materialized as temp tables in the
-    session (keeps each compiled query small), and a feed without a table reads as an empty table."""
+    (so ingest may keep writing elsewhere) or a Parquet lake's feeds are views, intermediate results are
+    materialized as temp tables in the session (keeps each compiled query small), and a feed without a
+    table reads as an empty table."""
 
     con: ibis.BaseBackend
     database: tuple[str, str] | None = None  # where the feed tables live; None = the session itself
@@ -43,6 +86,11 @@ class Warehouse:
     _counter: itertools.count = field(default_factory=itertools.count)
     recorded: list[str] = field(default_factory=list)  # statements that built the session's temp tables
     _present: frozenset[str] | None = None  # feed tables found, looked up once
+    source: str = ""  # the lake a session's views read (part of the plan key)
+
+    @property
+    def key(self) -> tuple:
+        return ("duckdb", self.database, self.source)
 
     def _raw(self, sql: str, params: list | None = None) -> list[tuple]:
         # raw DuckDB cursor: Ibis 12's own catalog helpers call a cursor method DuckDB 2 removed
@@ -108,6 +156,15 @@ class Warehouse:
     def query(self, sql: str) -> pd.DataFrame:
         return self.con.con.sql(sql).to_arrow_table().to_pandas()
 
+    def layout(self) -> tuple[tuple[str, str], ...]:
+        catalog, schema = self.database or ("memory", "main")
+        rows = self._raw(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_catalog = ? "
+            "AND table_schema = ? ORDER BY table_name, ordinal_position",
+            [catalog, schema],
+        )
+        return tuple((r[0], r[1]) for r in rows)
+
     def latest_recorded_at(self, feeds: Sequence[str] | None = None) -> datetime | None:
         """The latest `recorded_at` of the given feeds (default all): the warehouse knows nothing after it."""
         prefix = ".".join(f'"{p}"' for p in self.database) + "." if self.database else ""
@@ -125,20 +182,53 @@ class Warehouse:
         self.con.disconnect()
 
 
-def open_warehouse(path: Path | str, threads: int | None = None) -> Warehouse:
+Warehouse = DuckDBWarehouse  # the default engine's name, as older callers spell it
+
+
+def open_duckdb(path: Path | str, threads: int | None = None) -> DuckDBWarehouse:
+    """A DuckDB session on a warehouse file (attached read-only) or on a Parquet lake (one view per feed)."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"warehouse {path} does not exist; run `shouhu ingest` first")
     con = ibis.duckdb.connect()
     if threads:
         con.raw_sql(f"SET threads = {int(threads)}")
+    if is_lake(path):
+        for feed in lake_feeds(path):
+            cols = ", ".join(f'"{c}"' for c in feed_schema(feed).names)
+            con.con.execute(
+                f'CREATE VIEW "{feed}" AS SELECT {cols} FROM '
+                f"read_parquet('{lake_glob(path, feed)}', hive_partitioning = true)"
+            )
+        return DuckDBWarehouse(con, source=str(path.resolve()))
     con.con.execute(f"ATTACH '{path.resolve()}' AS wh (READ_ONLY)")
-    return Warehouse(con, database=("wh", "main"))
+    return DuckDBWarehouse(con, database=("wh", "main"))
 
 
-def session_warehouse(con: ibis.BaseBackend) -> Warehouse:
+def open_warehouse(
+    path: Path | str, threads: int | None = None, *, backend: str = "duckdb", spark_master: str | None = None
+) -> Backend:
+    """Open the warehouse (a DuckDB file or a Parquet lake folder) on the chosen engine."""
+    if backend == "duckdb":
+        return open_duckdb(path, threads)
+    if backend == "spark":
+        from features.spark_backend import open_spark
+
+        return open_spark(path, master=spark_master)
+    raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+
+
+def session_warehouse(con: ibis.BaseBackend) -> DuckDBWarehouse:
     """A Warehouse whose feed tables live in the session itself (benchmarks generating data in DuckDB)."""
-    return Warehouse(con)
+    return DuckDBWarehouse(con)
+
+
+def opened(warehouse: Path | str | Backend) -> tuple[Backend, bool]:
+    """The warehouse to read and whether the caller opened it (and so must close it): a path opens the
+    default engine, anything else is taken as an open backend."""
+    if isinstance(warehouse, (str, Path)):
+        return open_warehouse(warehouse), True
+    return warehouse, False
 
 
 def as_of_frame(dates: Iterable[date | datetime | str | pd.Timestamp]) -> pd.DataFrame:

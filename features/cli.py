@@ -26,7 +26,9 @@ def features(
         ),
     ] = None,
     horizon: Annotated[int | None, typer.Option(help="Label horizon in days (default: settings).")] = None,
-    warehouse: Annotated[Path | None, typer.Option(help="DuckDB warehouse (default: settings).")] = None,
+    warehouse: Annotated[
+        Path | None, typer.Option(help="DuckDB warehouse or Parquet lake folder (default: settings).")
+    ] = None,
     truth: Annotated[
         Path | None,
         typer.Option(
@@ -39,6 +41,7 @@ def features(
     """Point-in-time indicators, labels and rule flags → parquet, with a missingness summary. 特征矩阵。"""
     from rich.console import Console
 
+    from features.backend import open_warehouse
     from features.pipeline import build_matrix
     from features.spec import load_spec
     from features.summary import print_summary
@@ -60,15 +63,19 @@ def features(
         )
         raise typer.Exit(1)
     feature_spec = load_spec(spec or settings.feature_spec)
-    with console.status(f"计算 {len(dates)} 个评估日的特征 …"):
-        df = build_matrix(
-            wh,
-            dates,
-            horizon_days=horizon or settings.horizon_days,
-            truth_dir=truth,
-            spec=feature_spec,
-            pseudonym_secret=settings.pseudonym_secret.get_secret_value(),
-        )
+    engine = open_warehouse(wh, backend=settings.backend, spark_master=settings.spark_master)
+    with console.status(f"计算 {len(dates)} 个评估日的特征 ({settings.backend}) …"):
+        try:
+            df = build_matrix(
+                engine,
+                dates,
+                horizon_days=horizon or settings.horizon_days,
+                truth_dir=truth,
+                spec=feature_spec,
+                pseudonym_secret=settings.pseudonym_secret.get_secret_value(),
+            )
+        finally:
+            engine.close()
     out.parent.mkdir(parents=True, exist_ok=True)
     df.to_parquet(out, index=False)
     print_summary(df, feature_spec, console)

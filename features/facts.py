@@ -20,7 +20,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from features import asof
-from features.backend import Warehouse, as_of_frame, open_warehouse
+from features.backend import Backend, as_of_frame, opened
 
 KEY = ("child_key", "as_of")
 DATES = "_facts_dates"
@@ -92,14 +92,14 @@ def _left(out: ir.Table, part: ir.Table, columns: Sequence[str]) -> ir.Table:
     return out.left_join(part, list(KEY)).select(*out.columns, *columns)
 
 
-def _latest_recorded(wh: Warehouse, dates: ir.Table, feed: str, by_child: bool) -> ir.Table:
+def _latest_recorded(wh: Backend, dates: ir.Table, feed: str, by_child: bool) -> ir.Table:
     t = wh.table(feed)
     j = t.join(dates, t.recorded_at < dates.as_of)
     keys = list(KEY) if by_child else ["as_of"]
     return j.group_by(keys).aggregate(**{f"fresh_{feed}": j.recorded_at.max()})
 
 
-def children_expr(wh: Warehouse, dates: ir.Table) -> ir.Table:
+def children_expr(wh: Backend, dates: ir.Table) -> ir.Table:
     snapshot = wh.materialize(asof.registry_snapshot(wh, dates), "facts_snapshot")
     out = snapshot.select(*KEY, *PROFILE_COLUMNS, age_years=snapshot.age)
 
@@ -118,7 +118,7 @@ def children_expr(wh: Warehouse, dates: ir.Table) -> ir.Table:
     return out.order_by(list(KEY))
 
 
-def feeds_expr(wh: Warehouse, dates: ir.Table) -> ir.Table:
+def feeds_expr(wh: Backend, dates: ir.Table) -> ir.Table:
     out = dates.select("as_of")
     for feed in CHILD_FEEDS:
         part = _latest_recorded(wh, dates, feed, by_child=False)
@@ -126,26 +126,15 @@ def feeds_expr(wh: Warehouse, dates: ir.Table) -> ir.Table:
     return out.order_by("as_of")
 
 
-def _layout(wh: Warehouse) -> tuple[tuple[str, str], ...]:
-    """The warehouse's tables and columns: a compiled plan names columns (lineage ones too), so it is reused
-    only on a warehouse laid out the same way."""
-    catalog, schema = wh.database or ("memory", "main")
-    found = wh.query(
-        "SELECT table_name, column_name FROM information_schema.columns WHERE table_catalog = "
-        f"'{catalog}' AND table_schema = '{schema}' ORDER BY table_name, ordinal_position"
-    )
-    return tuple(zip(found["table_name"], found["column_name"], strict=True))
-
-
 def display_facts(
-    warehouse: Path | str | Warehouse, as_of_dates: Sequence[date | datetime | str | pd.Timestamp]
+    warehouse: Path | str | Backend, as_of_dates: Sequence[date | datetime | str | pd.Timestamp]
 ) -> Facts:
     """The facts of every child with a visible registry snapshot at each as-of date (see `Facts`)."""
-    own = not isinstance(warehouse, Warehouse)
-    wh = open_warehouse(warehouse) if own else warehouse  # type: ignore[arg-type]
+    wh, own = opened(warehouse)
     try:
         dates = wh.load_frame(DATES, as_of_frame(as_of_dates))
-        key = (wh.database, _layout(wh))
+        # a compiled plan names columns (lineage ones too): reused only on a warehouse laid out the same way
+        key = (wh.key, wh.layout())
         plan = _PLANS.get(key)
         if plan is None:
             wh.recorded.clear()

@@ -13,7 +13,7 @@ import ibis
 import ibis.expr.types as ir
 
 from features import asof
-from features.backend import Warehouse
+from features.backend import Backend
 from features.spec import Condition, FeatureSpec, Indicator
 
 DAYS_PER_MONTH = 30.4375
@@ -45,7 +45,7 @@ class Part:
 class Views:
     """The point-in-time views shared by indicators and rules (built once per query)."""
 
-    wh: Warehouse
+    wh: Backend
     dates: ir.Table
     snapshot: ir.Table
     household: ir.Table
@@ -53,7 +53,7 @@ class Views:
     episodes: ir.Table
 
 
-def build_views(wh: Warehouse, dates: ir.Table) -> Views:
+def build_views(wh: Backend, dates: ir.Table) -> Views:
     household = wh.materialize(asof.household_at(wh, dates), "household")
     return Views(
         wh=wh,

@@ -16,7 +16,7 @@ import pandas as pd
 
 from data_contracts.enums import INCIDENT_TYPE
 from data_contracts.pseudonym import child_key
-from features.backend import Warehouse
+from features.backend import Backend
 from features.indicators import KEY
 
 LABEL_TYPES: tuple[str, ...] = tuple(INCIDENT_TYPE)
@@ -32,7 +32,7 @@ def counted(incidents: ir.Table) -> ir.BooleanValue:
     return ~trivial
 
 
-def label_table(wh: Warehouse, dates: ir.Table, horizon_days: int) -> ir.Table:
+def label_table(wh: Backend, dates: ir.Table, horizon_days: int) -> ir.Table:
     """(child_key, as_of, label, label_<type>...) for children with an outcome in the window; others are 0."""
     inc = wh.table("incidents")
     inc = inc.filter(counted(inc))

@@ -18,7 +18,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from features import asof
-from features.backend import Warehouse, as_of_frame, open_warehouse
+from features.backend import Backend, as_of_frame, opened
 from features.indicators import KEY, build_views, indicator_parts
 from features.labels import (
     LABEL_TYPES,
@@ -53,7 +53,7 @@ def _left(out: ir.Table, part: ir.Table, on: Sequence[str], columns: Sequence[st
 
 
 def matrix_expr(
-    wh: Warehouse,
+    wh: Backend,
     dates: ir.Table,
     horizon_days: int,
     spec: FeatureSpec,
@@ -129,7 +129,7 @@ def _edge_types(
 
 
 def build_matrix(
-    warehouse: Path | str | Warehouse,
+    warehouse: Path | str | Backend,
     as_of_dates: Sequence[DateLike],
     horizon_days: int = 90,
     truth_dir: Path | str | None = None,
@@ -147,15 +147,14 @@ def build_matrix(
         raise ValueError("truth_dir needs the pseudonym_secret the warehouse was ingested with")
     if prefix_sums is None:
         prefix_sums = len(set(as_of_dates)) >= PREFIX_SUMS_FROM
-    own = not isinstance(warehouse, Warehouse)
-    wh = open_warehouse(warehouse) if own else warehouse  # type: ignore[arg-type]
+    wh, own = opened(warehouse)
     try:
         dates = wh.load_frame(DATES, as_of_frame(as_of_dates))
         if truth_dir is not None:
             outcomes, risk = truth_frames(Path(truth_dir), pseudonym_secret)
             wh.load_frame(TRUTH_OUTCOMES, outcomes)
             wh.load_frame(TRUTH_RISK, risk)
-        key = (spec.hash, horizon_days, wh.database, wh.available(), truth_dir is not None, prefix_sums)
+        key = (spec.hash, horizon_days, wh.key, wh.available(), truth_dir is not None, prefix_sums)
         plan = _PLANS.get(key)
         if plan is None:
             wh.recorded.clear()

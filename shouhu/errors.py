@@ -128,13 +128,14 @@ def guard_app(app: typer.Typer) -> None:
 
 
 def existing(kind: str, hint: str) -> Callable[..., Any]:
-    """A Typer option callback: the path must be an existing `kind` ("folder" or "file"), else one red line
-    naming the option, the path and `hint` (what to give instead), exit 2 — not Typer's usage box."""
+    """A Typer option callback: the path must be an existing `kind` ("folder", "file" or "path": either),
+    else one red line naming the option, the path and `hint` (what to give instead), exit 2 — not Typer's
+    usage box."""
 
     def check(ctx: typer.Context, param: typer.CallbackParam, value: Path | None) -> Path | None:
         if value is None or ctx.resilient_parsing:
             return value
-        ok = value.is_dir() if kind == "folder" else value.is_file()
+        ok = {"folder": value.is_dir, "file": value.is_file, "path": value.exists}[kind]()
         if not ok:
             option = max(param.opts, key=len)
             what = "does not exist" if not value.exists() else f"is not a {kind}"
@@ -149,5 +150,7 @@ def existing(kind: str, hint: str) -> Callable[..., Any]:
 TRUTH_FOLDER = existing(
     "folder", "give the truth/ folder `shouhu simulate` wrote (OUT/truth), or leave it out"
 )
-MATRIX_FILE = existing("file", "give the parquet file `shouhu features --out` wrote, or leave --matrix out")
+MATRIX_FILE = existing(
+    "path", "give the parquet file or as_of=… folder `shouhu features --out` wrote, or leave --matrix out"
+)
 FEEDS_FOLDER = existing("folder", "give the folder that holds the feed files")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -115,6 +116,12 @@ class Settings(BaseSettings):
     )
     retrain_max_champion_days: int = Field(
         120, ge=1, description="The monthly job retrains when the champion is older than this many days."
+    )
+
+    # The engine `shouhu features` runs on: embedded DuckDB, or Spark (needs Java and the `spark` extra).
+    backend: Literal["duckdb", "spark"] = Field("duckdb", description="Features engine: duckdb or spark.")
+    spark_master: str = Field(
+        "local[*]", description="Spark master URL (local[*]: this machine; spark://host:7077 a cluster)."
     )
 
     @field_validator("timezone")

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from shouhu.errors import FEEDS_FOLDER, MATRIX_FILE, TRUTH_FOLDER
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from shouhu.settings import Settings
 
 Date = Annotated[str | None, typer.Option(help="YYYY-MM-DD")]
 
@@ -266,8 +271,14 @@ def score(
     out: Annotated[Path, typer.Option(help="Output file, .parquet or .csv.")],
     matrix: Annotated[
         Path | None,
-        typer.Option(help="Score rows of this feature matrix instead of building it.", callback=MATRIX_FILE),
+        typer.Option(
+            help="Score rows of this feature matrix (a .parquet file or an as_of=… partitioned folder).",
+            callback=MATRIX_FILE,
+        ),
     ] = None,
+    spark: Annotated[
+        bool, typer.Option("--spark", help="Score on Spark (SHOUHU_SPARK_MASTER) with MLflow's spark_udf.")
+    ] = False,
 ) -> None:
     """Batch-score the whole cohort with the champion: probability, percentile, band and reasons per child."""
     _quiet_mlflow()
@@ -279,6 +290,9 @@ def score(
 
     settings = get_settings()
     day = pd.Timestamp(_date(as_of, "--as-of"))
+    if spark:
+        _score_on_spark(settings, day, matrix, out)
+        return
     try:
         if matrix is not None:
             frame = data.read_matrix(matrix)
@@ -304,6 +318,29 @@ def score(
     )
     typer.echo(
         "bands: " + ", ".join(f"{b} {bands.get(b, 0):,}" for b in ("red", "orange", "yellow", "green"))
+    )
+
+
+def _score_on_spark(settings: Settings, day: pd.Timestamp, matrix: Path | None, out: Path) -> None:
+    from training.registry import champion_version
+    from training.spark_score import score_on_spark
+
+    if matrix is None:
+        _fail("shouhu score --spark: give --matrix (build it with `SHOUHU_BACKEND=spark shouhu features`)")
+    if out.suffix.lower() != ".parquet":
+        _fail("shouhu score --spark: --out must be a .parquet file")
+    version = champion_version(settings.mlflow_tracking_uri, settings.model_name)
+    if version is None:
+        _fail(f"shouhu score --spark: {settings.model_name} has no champion: run `shouhu train` first")
+    import mlflow
+
+    mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
+    uri = f"models:/{settings.model_name}/{version}"
+    n = score_on_spark(matrix, uri, version, day, out, master=settings.spark_master)
+    if n == 0:
+        _fail(f"shouhu score: no children in the cohort as of {day:%Y-%m-%d}")
+    typer.echo(
+        f"scored {n:,} children as of {day:%Y-%m-%d} on Spark with {settings.model_name} v{version} → {out}"
     )
 
 
