@@ -51,8 +51,8 @@ def simulate(
         records = engine.run(
             lambda t: bar.update(task, completed=t + 1) if t % 7 == 0 or t == engine.n_days - 1 else None
         )
-    feeds = build_feeds(engine, records, rng_rec, rng_extra)
-    risk, outcomes = build_truth(engine, records, feeds["incidents"])
+    feeds = build_feeds(engine.state, records, rng_rec, rng_extra)
+    risk, outcomes = build_truth(engine.state, records, feeds["incidents"])
     validate_truth(risk, outcomes)  # before anything is written: evaluation trusts these files
 
     files = F.plan_files(feeds, with_faults=config.faults > 0)
