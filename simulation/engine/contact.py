@@ -53,7 +53,7 @@ def contact_rows(
     if len(kids) == 0:
         return
     h = s.hh[kids]
-    rng = s.rng
+    rng = s.rng_rec  # call details are records only
     fa = s.pop.h_father_away[h]
     ma = s.pop.h_mother_away[h]
     use_father = fa & (~ma | (rng.random(len(kids)) < 0.5))

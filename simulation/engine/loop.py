@@ -8,6 +8,7 @@ from datetime import date
 import numpy as np
 
 from simulation import params as P
+from simulation.effects import VisitEffects
 from simulation.engine import caregiving, contact, outcomes, recording, schooling, visits
 from simulation.engine.state import (
     Records,
@@ -32,8 +33,9 @@ class Engine:
         end: date,
         rng: np.random.Generator,
         policy: VisitPolicy,
+        effects: VisitEffects | None = None,
     ) -> None:
-        self.state = SimState(county, cal, pop, start, end, rng, policy)
+        self.state = SimState(county, cal, pop, start, end, rng, policy, effects)
 
     @property
     def n_days(self) -> int:

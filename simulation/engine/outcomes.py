@@ -18,7 +18,7 @@ from simulation.population import G
 
 
 def outcome(s: SimState, c: int, t: int, kind: str) -> None:
-    rng = s.rng
+    rng = s.keyed(1, c, t)  # the same outcome draws the same severity and report in every arm
     o = len(s.o_child)
     severity = None
     if kind in ("injury", "drowning"):
@@ -28,12 +28,12 @@ def outcome(s: SimState, c: int, t: int, kind: str) -> None:
         severity = names[sev_i]
         p_det = table[severity][1]
         reporter = "medical" if severity != "minor" else ("school" if s.cal.is_school_day[t] else "public")
-        delay = int(rng.integers(0, 3)) if severity != "minor" else int(s.lag(5))
+        delay = int(rng.integers(0, 3)) if severity != "minor" else int(s.lag(5, rng=rng))
         if kind == "injury":
             s.injury_day[c] = t
     else:
         p_det, mean_delay = P.DETECT_OTHER.get(kind, (0.0, 10))
-        delay = int(s.lag(mean_delay))
+        delay = int(s.lag(mean_delay, rng=rng))
         reporter = {
             "dropout": "school",
             "missing": "family",
@@ -69,16 +69,17 @@ def detect(s: SimState, o: int, t: int, reporter: str) -> None:
         return
     c, kind = s.o_child[o], s.o_type[o]
     s.o_detected[o] = t
-    incident = record_incident(s, c, kind, s.o_day[o], t, reporter, s.o_severity[o])
+    rng = s.keyed(2, c, s.o_day[o])
+    incident = record_incident(s, c, kind, s.o_day[o], t, reporter, s.o_severity[o], rng=rng)
     s.o_incident[o] = incident
     s.k_incident[c] = t
     if kind == "dropout":
         s.dropout_known[c] = True
         s.enrolled[c] = False
-        if s.rng.random() < P.P_RETURN_TO_SCHOOL:
-            s.return_school_day[c] = t + int(s.rng.integers(30, 120))
+        if rng.random() < P.P_RETURN_TO_SCHOOL:
+            s.return_school_day[c] = t + int(rng.integers(30, 120))
     if kind != "dropout" and s.active[c]:
-        s.escalations.append((c, t + int(s.rng.integers(0, 4))))
+        s.escalations.append((c, t + int(rng.integers(0, 4))))
 
 
 def record_incident(
@@ -89,9 +90,9 @@ def record_incident(
     report: int,
     reporter: str,
     severity: str | None,
+    rng: np.random.Generator,
     verified: str = "substantiated",
 ) -> str:
-    rng = s.rng
     s.n_incident += 1
     iid = f"I{s.n_incident:07d}"
     t16, t20 = None, None
@@ -130,7 +131,7 @@ def record_incident(
         and (kind in CASE_TYPES or serious)
         and not (kind in ("drowning",) and severity == "minor")
     ):
-        case_id = open_case(s, c, report, kind)
+        case_id = open_case(s, c, report, kind, rng)
     if verified == "substantiated" and kind == "unsupervised":
         h = int(s.hh[c])
         if s.guard[h] in (5, 6):
@@ -154,14 +155,13 @@ def record_incident(
             "emergency_disposition": disposition,
             "verified": verified,
             "case_id": case_id,
-            "recorded": report + int(s.lag(2)),
+            "recorded": report + int(s.lag(2, rng=rng)),
         }
     )
     return iid
 
 
-def open_case(s: SimState, c: int, t: int, trigger_kind: str) -> str:
-    rng = s.rng
+def open_case(s: SimState, c: int, t: int, trigger_kind: str, rng: np.random.Generator) -> str:
     h = int(s.hh[c])
     g_all = s.guardian(t)
     g = g_all[h] + 0.3 * s.neglect(g_all, t)[h]  # what an assessment of guardianship sees
@@ -264,16 +264,17 @@ def finish(s: SimState) -> None:
     # unfounded reports (§6.2): a few incidents with no true outcome behind them
     n_unfounded = round(P.P_UNSUBSTANTIATED_REPORT * max(1, s.n_incident))
     for _ in range(n_unfounded):
-        c = int(s.rng.integers(0, s.N))
+        c = int(s.rng_misc.integers(0, s.N))
         if s.c_entry[c] >= NEVER:
             continue
         lo = max(int(s.c_entry[c]), 0)
         hi = int(min(s.exit_day[c], s.n_days - 1))
         if hi <= lo:
             continue
-        t = int(s.rng.integers(lo, hi))
-        kind = str(s.rng.choice(["neglect", "abuse", "unsupervised"]))
-        record_incident(s, c, kind, t, t + int(s.lag(3)), "public", None, verified="unsubstantiated")
+        t = int(s.rng_misc.integers(lo, hi))
+        kind = str(s.rng_misc.choice(["neglect", "abuse", "unsupervised"]))
+        report = t + int(s.lag(3, rng=s.rng_misc))
+        record_incident(s, c, kind, t, report, "public", None, rng=s.rng_misc, verified="unsubstantiated")
     for o in range(len(s.o_child)):
         s.rec.outcomes.append(
             {
@@ -290,7 +291,6 @@ def finish(s: SimState) -> None:
 
 def daily_outcomes(s: SimState, t: int, g: np.ndarray, n: np.ndarray) -> None:
     """Distress drifts towards its target; today's outcomes are drawn; reports due today are detected."""
-    rng = s.rng
     idx = np.flatnonzero(s.active)
     h = s.hh[idx]
     k = s.contact_deficit(t)
@@ -300,7 +300,7 @@ def daily_outcomes(s: SimState, t: int, g: np.ndarray, n: np.ndarray) -> None:
     # outcomes: one uniform per child, the type by where it falls in the cumulative hazard
     rates = s.rates(idx, t, g, n) * (s.season[:, t][:, None] / 365.0)
     cum = rates.cumsum(axis=0)
-    u = rng.random(len(idx))
+    u = s.rng_out.random(s.N)[idx]  # one per child, active or not, so the draws stay aligned across arms
     hit = np.flatnonzero(u < cum[-1])
     for j in hit:
         kind = HZ.OUTCOME_TYPES[int(np.searchsorted(cum[:, j], u[j], side="right"))]

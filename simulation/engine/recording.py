@@ -76,7 +76,7 @@ def person_rows(s: SimState, h: int) -> list[tuple[int, dict[str, Any]]]:
                     "lives_with_child": (not dead) and (not away) and not (unsupervised and not is_parent),
                     "is_primary_caregiver": primary and not unsupervised,
                     "is_entrusted_guardian": primary and not is_parent and bool(s.away[h]),
-                    "education_level": s.p_edu[p] if s.rng.random() > 0.05 else None,
+                    "education_level": s.p_edu[p] if s.rng_rec.random() > 0.05 else None,
                     "health_status": health,
                     "disability_grade": 2 if health == "disabled" else None,
                     "guardian_capacity": capacity,
@@ -94,7 +94,7 @@ def household_version(s: SimState, h: int, t: int, initial: bool = False) -> Non
     if len(kids) == 0:
         return
     if initial and t == 0:
-        valid = -int(s.rng.integers(30, 400))
+        valid = -int(s.rng_rec.integers(30, 400))
         recorded = valid + int(s.lag(20))
     elif initial:
         valid, recorded = t, t + int(s.lag(10))
@@ -167,9 +167,9 @@ def benefits_initial(s: SimState, kids: np.ndarray, t: int) -> None:
     pop = s.pop
     for c in kids:
         h = int(s.hh[c])
-        begin = t - int(s.rng.integers(60, 1500)) if t == 0 else t + int(s.rng.integers(10, 60))
+        begin = t - int(s.rng_rec.integers(60, 1500)) if t == 0 else t + int(s.rng_rec.integers(10, 60))
         if pop.h_dibao[h]:
-            benefit(s, int(c), "dibao", begin, "active", "dibao_system", float(s.rng.integers(300, 600)))
+            benefit(s, int(c), "dibao", begin, "active", "dibao_system", float(s.rng_rec.integers(300, 600)))
             if s.enrolled[c]:
                 benefit(s, int(c), "education_aid", begin, "active", "edu_aid", 100.0)
         if pop.c_disability[c] >= 0:
@@ -222,7 +222,7 @@ def snapshot(s: SimState, t: int) -> None:
     idx = np.flatnonzero(s.active | exited)
     if len(idx) == 0:
         return
-    rng = s.rng
+    rng = s.rng_rec
     pop = s.pop
     h = s.hh[idx]
     when = pd.Timestamp(s.start) + pd.Timedelta(days=t)

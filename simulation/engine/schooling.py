@@ -18,7 +18,7 @@ from simulation.population import grade_at
 def assign_school(s: SimState, idx: np.ndarray, t: int) -> None:
     when = s.cal.dates[t]
     grade = grade_at(s.pop.c_birth[idx], when)
-    repeat = s.rng.random(len(idx)) < P.P_GRADE_REPEAT
+    repeat = s.rng_school.random(s.N)[idx] < P.P_GRADE_REPEAT  # full length: aligned across arms
     grade = np.where((s.grade[idx] > 0) & repeat & (t > 0), s.grade[idx], grade)
     s.grade[idx] = grade
     v = s.c_village[idx]
@@ -33,7 +33,7 @@ def assign_school(s: SimState, idx: np.ndarray, t: int) -> None:
     enrol &= s.active[idx] | (s.c_entry[idx] == t)
     # a few children were already out of school before the window (E1)
     if t == 0:
-        enrol &= ~((grade >= 7) & (s.rng.random(len(idx)) < 0.02))
+        enrol &= ~((grade >= 7) & (s.rng_school.random(s.N)[idx] < 0.02))
         s.dropped[idx[(grade >= 1) & (grade <= 9) & ~enrol]] = True
         s.dropout_known[idx[(grade >= 1) & (grade <= 9) & ~enrol]] = True
     old_school = s.school[idx].copy()
@@ -105,7 +105,7 @@ def attendance(s: SimState, t: int) -> None:
     )
     p_unexc = np.where(s.dropped[idx], 0.97, sigmoid(logit))
     p_exc = 0.02 + 0.02 * (s.pop.c_illness[idx] != "none") + 0.01 * (s.pop.c_disability[idx] >= 0)
-    u = s.rng.random(len(idx))
+    u = s.rng_school.random(s.N)[idx]
     status = np.select(
         [u < p_unexc, u < p_unexc + p_exc, u < p_unexc + p_exc + 0.015, u < p_unexc + p_exc + 0.02],
         [2, 1, 3, 4],
@@ -126,8 +126,8 @@ def screening(s: SimState, t: int) -> None:
     if not days:
         return
     idx = np.flatnonzero(s.active & s.enrolled & ~s.dropped & (s.grade >= 4))
-    score = np.clip(np.round(3.0 + 4.5 * s.M[idx] + s.rng.normal(0, 3.0, len(idx))), 0, 27)
-    day = np.array(days)[s.rng.integers(0, len(days), len(idx))]
+    score = np.clip(np.round(3.0 + 4.5 * s.M[idx] + s.rng_rec.normal(0, 3.0, len(idx))), 0, 27)
+    day = np.array(days)[s.rng_rec.integers(0, len(days), len(idx))]
     for c, sc, d in zip(idx, score, day, strict=True):
         school_event(
             s, int(c), int(d), "mental_health_screening", screening=(float(sc), bool(sc >= P.SCREEN_CUTOFF))
@@ -162,7 +162,9 @@ def returns_to_school(s: SimState, t: int) -> None:
 
 def weekly_school(s: SimState, t: int) -> None:
     """Disengagement drift, bullying (M7) and teachers' concerns."""
-    rng = s.rng
+    rng = s.rng_school
+    rec = s.rng_rec  # what a concern is tagged with changes only records
+    N = s.N
     idx = np.flatnonzero(s.active)
     h = s.hh[idx]
     g = s.g_today
@@ -170,9 +172,9 @@ def weekly_school(s: SimState, t: int) -> None:
     school = s.enrolled[idx] & ~s.dropped[idx]
     # disengagement drift: a minority start drifting away from school (rises before dropout) [D]
     p_drift = 0.0003 * (1 + 3 * (age >= 12)) * np.exp(0.5 * np.maximum(s.M[idx], 0) + 0.5 * g[h])
-    start = school & (s.drift[idx] == 0) & (rng.random(len(idx)) < p_drift)
-    s.drift[idx[start]] = rng.uniform(2.0, 3.5, start.sum())
-    stop = rng.random(len(idx)) < 1 / 40
+    start = school & (s.drift[idx] == 0) & (rng.random(N)[idx] < p_drift)
+    s.drift[idx[start]] = rng.uniform(2.0, 3.5, N)[idx[start]]
+    stop = rng.random(N)[idx] < 1 / 40
     s.drift[idx[stop]] = 0.0
     mother = s.pop.h_mother_away[h] & ~s.home[h]
     target = (
@@ -185,12 +187,12 @@ def weekly_school(s: SimState, t: int) -> None:
         + s.drift[idx]
         - 0.5 * s.support(t)[h]
     )
-    s.E[idx] += (target - s.E[idx]) / 6.0 + rng.normal(0, 0.1, len(idx))
+    s.E[idx] += (target - s.E[idx]) / 6.0 + rng.normal(0, 0.1, N)[idx]
     # bullying (M7) and teacher concerns, in school weeks only
     in_term = s.cal.is_school_day[max(0, t - 4) : t + 1].any()
     if in_term:
         p_bully = P.P_BULLIED_WEEKLY * (1 + s.boarding[idx])
-        bullied = school & (rng.random(len(idx)) < p_bully)
+        bullied = school & (rng.random(N)[idx] < p_bully)
         s.M[idx[bullied]] += 0.5
         s.bullied_day[idx[bullied]] = t
         n = s.neglect(g, t)[h]
@@ -198,15 +200,15 @@ def weekly_school(s: SimState, t: int) -> None:
             0.002 + 0.01 * np.maximum(s.M[idx], 0) + 0.012 * np.maximum(s.E[idx], 0) + P.TEACHER_NEGLECT * n
         )
         p_concern += 0.3 * bullied + 0.2 * (t - s.injury_day[idx] < 7)
-        raised = np.flatnonzero(school & (rng.random(len(idx)) < p_concern))
+        raised = np.flatnonzero(school & (rng.random(N)[idx] < p_concern))
         for j in raised:
             c = int(idx[j])
             tags = []
-            if s.M[c] > 0.8 or rng.random() < 0.3:
+            if s.M[c] > 0.8 or rec.random() < 0.3:
                 tags.append("mood")
             if s.E[c] > 0.8:
                 tags.append("absenteeism")
-            if n[j] > 1.0 and rng.random() < 0.6:
+            if n[j] > 1.0 and rec.random() < 0.6:
                 tags.append("hygiene")
             if t - s.injury_day[c] < 7:
                 tags.append("injury")
@@ -214,4 +216,4 @@ def weekly_school(s: SimState, t: int) -> None:
                 tags.append("bullying_victim")
             if not tags:
                 tags.append("behaviour")
-            school_event(s, c, t - int(rng.integers(0, 5)), "teacher_concern", concern=";".join(tags))
+            school_event(s, c, t - int(rec.integers(0, 5)), "teacher_concern", concern=";".join(tags))

@@ -14,6 +14,7 @@ import pandas as pd
 
 from simulation import hazards as HZ
 from simulation import params as P
+from simulation.effects import PRESETS, VisitEffects
 from simulation.geography import County
 from simulation.policy import VisitPolicy
 from simulation.population import G, Population
@@ -74,8 +75,17 @@ class SimState:
         end: date,
         rng: np.random.Generator,
         policy: VisitPolicy,
+        effects: VisitEffects | None = None,
     ) -> None:
         self.county, self.cal, self.pop, self.rng, self.policy = county, cal, pop, rng, policy
+        self.effects = effects or PRESETS["current"]
+        # Separate random streams (common random numbers): `rng` moves the world (households, caregivers,
+        # parents, school places); the others are spawned from it without consuming its draws. Draws that a
+        # policy could shift are full-length (one per child) or keyed by (child, day), so visiting someone
+        # else does not reshuffle outcomes, detection or anybody's latent state elsewhere.
+        streams = rng.spawn(5)
+        self.rng_out, self.rng_school, self.rng_visit, self.rng_rec, self.rng_misc = streams
+        self.key = int(rng.spawn(1)[0].integers(0, 2**62))
         self.start, self.end = start, end
         self.n_days = (end - start).days + 1
         self.rec = Records()
@@ -194,6 +204,9 @@ class SimState:
         self.pending = {t: np.full(N, -1) for t in P.DETECT_AT_VISIT}
         self.due: dict[int, list[tuple[int, str]]] = defaultdict(list)  # day -> (outcome, reporter)
         self.escalations: list[tuple[int, int]] = []  # (child, day)
+        # direct effects of visits on hazards (simulation.effects): multiplier per outcome type and child
+        self.protect_mult = np.ones((len(HZ.OUTCOME_TYPES), N))
+        self.protect_until = np.full((len(HZ.OUTCOME_TYPES), N), -NEVER)
         self.g_today = np.zeros(H)  # the guardian deficit of the current day (set by the daily step)
         self.benefit_ids: dict[int, list[dict[str, Any]]] = defaultdict(list)  # open benefits per child
         self.n_incident = 0
@@ -216,9 +229,14 @@ class SimState:
             if 0 <= cal.index(spring_festival(y)) + P.SF_WINDOW[0] < self.n_days
         ]
         self.village_members = [np.flatnonzero(self.c_village == v) for v in range(len(county.village_codes))]
+        # a policy that needs the hidden state (the oracle, the upper bound of an evaluation) is handed it
+        bind = getattr(policy, "bind", None)
+        if bind is not None:
+            bind(self)
 
     def support(self, t: int = 0) -> np.ndarray:
-        return self.support_until > t
+        """How strongly support (a case, or an escalation) acts on each household today: 0 none."""
+        return (self.support_until > t) * self.effects.case_scale
 
     def guardian(self, t: int = 0) -> np.ndarray:
         carer_age = self.carer_age0 + t / 365.25
@@ -255,7 +273,25 @@ class SimState:
             lbc=self.narrow[idx],
             mother_away=self.pop.h_mother_away[h] & ~self.home[h],
             contact=self.contact_deficit(t)[h],
-        )
+        ) * np.where(self.protect_until[:, idx] > t, self.protect_mult[:, idx], 1.0)
+
+    def protect(
+        self, kinds: tuple[str, ...], kids: np.ndarray, day: np.ndarray, duration: int, reduction: float
+    ) -> None:
+        """A visit's direct effect: the hazards `kinds` of `kids` lowered by `reduction` from `day` for
+        `duration` days (the stronger of overlapping effects holds until the later end)."""
+        if reduction <= 0 or len(kids) == 0:
+            return
+        for kind in kinds:
+            k = HZ.OUTCOME_TYPES.index(kind)
+            live = self.protect_until[k, kids] > day
+            mult = np.where(live, np.minimum(self.protect_mult[k, kids], 1 - reduction), 1 - reduction)
+            self.protect_mult[k, kids] = mult
+            self.protect_until[k, kids] = np.maximum(self.protect_until[k, kids], day + duration)
+
+    def keyed(self, salt: int, child: int, day: int) -> np.random.Generator:
+        """A stream for one rare event, keyed by what it is about, so it draws the same in every arm."""
+        return np.random.default_rng((self.key, salt, child, day))
 
     def children_of(self, hs: np.ndarray) -> np.ndarray:
         counts = self.h_size[hs]
@@ -263,5 +299,6 @@ class SimState:
         offs = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
         return np.repeat(starts, counts) + offs
 
-    def lag(self, mean: float, n: int | None = None) -> Any:
-        return self.rng.geometric(1.0 / (1.0 + mean), n) - 1
+    def lag(self, mean: float, n: int | None = None, rng: np.random.Generator | None = None) -> Any:
+        """Days until something is typed in (geometric); from the recording stream unless told."""
+        return (rng or self.rng_rec).geometric(1.0 / (1.0 + mean), n) - 1

@@ -21,7 +21,7 @@ from simulation.policy import TIER_INTERVAL, VillageView
 
 
 def weekly_visits(s: SimState, t: int) -> None:
-    rng = s.rng
+    rng = s.rng_visit
     today = s.start + timedelta(days=t)
     week0 = t - int(s.cal.dates[t].weekday())
     sweep = bool(s.sweep[t])
@@ -31,7 +31,8 @@ def weekly_visits(s: SimState, t: int) -> None:
         if len(kids) == 0:
             continue
         cap = s.county.director_cap[v] * 12 / 52 * (P.SWEEP_CAPACITY_MULT if sweep else 1.0)
-        cap = int(cap) + int(rng.random() < cap - int(cap))
+        # keyed by village and week, so every arm has the same capacity
+        cap = int(cap) + int(s.keyed(5, v, t).random() < cap - int(cap))
         view = VillageView(
             day=t,
             children=kids,
@@ -69,7 +70,7 @@ def visit_types(s: SimState, kids: np.ndarray, t: int, sweep: bool) -> np.ndarra
     first = (s.k_last_visit[kids] < -NEVER // 2) & (s.c_entry[kids] > 0)
     red = t - s.k_incident[kids] <= 60
     follow = red | s.k_concern[kids]
-    u = s.rng.random(len(kids))
+    u = s.rng_visit.random(len(kids))
     reassess = ((s.k_assess[kids] == 2) & (u < 0.3)) | (u > 0.92)  # poor ratings, and ~yearly [D]
     return np.select(
         [first, follow, np.full(len(kids), sweep), reassess],
@@ -89,7 +90,7 @@ def record_visits(
 ) -> None:
     if len(kids) == 0:
         return
-    rng = s.rng
+    rng = s.rng_visit
     n = len(kids)
     h = s.hh[kids]
     t = int(days.max())
@@ -173,6 +174,17 @@ def record_visits(
     )
     next_due = days + TIER_INTERVAL[view_tier]
     s.k_next_due[kids] = next_due
+    what_a_visit_does(
+        s,
+        kids,
+        days,
+        h,
+        vtype,
+        home & water,
+        home & (neglect_sign | hygiene),
+        inperson & seen,
+        home & ((rating == 2) | alone),
+    )
     # finding outcomes nobody had reported (home visits only)
     for kind, (window, p) in P.DETECT_AT_VISIT.items():
         pend = s.pending[kind][kids]
@@ -201,7 +213,7 @@ def record_visits(
                 "recorded": np.array([days[i] + 1]),
             }
         )
-    lag = s.lag(P.VISIT_RECORD_LAG_MEAN, n)
+    lag = s.lag(P.VISIT_RECORD_LAG_MEAN, n, rng=rng)
     late = rng.random(n) < 0.05
     lag = np.where(late, rng.integers(20, 45, n), lag)
     blank = lambda: rng.random(n) < P.P_FIELD_MISSING  # noqa: E731
@@ -229,3 +241,28 @@ def record_visits(
             "recorded": days + lag,
         }
     )
+
+
+def what_a_visit_does(
+    s: SimState,
+    kids: np.ndarray,
+    days: np.ndarray,
+    h: np.ndarray,
+    vtype: np.ndarray,
+    water_found: np.ndarray,
+    neglect_found: np.ndarray,
+    met: np.ndarray,
+    poor_care: np.ndarray,
+) -> None:
+    """The direct effects of visits (simulation.effects; all zero in the `none` and `current` presets)."""
+    fx = s.effects
+    if fx.hazard_addressed > 0:
+        s.protect(("drowning",), kids[water_found], days[water_found], fx.hazard_days, fx.hazard_addressed)
+        s.protect(("neglect",), kids[neglect_found], days[neglect_found], fx.hazard_days, fx.hazard_addressed)
+    if fx.holiday_advice > 0:
+        sweep = met & (vtype == "holiday_safety_sweep")
+        kinds = ("drowning", "injury", "unsupervised")
+        s.protect(kinds, kids[sweep], days[sweep], fx.advice_days, fx.holiday_advice)
+    if fx.escalation_p > 0 and poor_care.any():
+        up = poor_care & (s.rng_visit.random(len(kids)) < fx.escalation_p)
+        s.support_until[h[up]] = np.maximum(s.support_until[h[up]], days[up] + fx.escalation_days)

@@ -12,7 +12,7 @@ from simulation.config import SimulationConfig
 from simulation.county import simulate
 
 # sha256 over (relative path, bytes) of every file written, in path order
-EXPECTED_DIGEST = "dcd206b47e9ce98963ddad7bdda50b141f9b8634058b0e5259f01f609e693dcb"
+EXPECTED_DIGEST = "1dcf3ebc8dbb4f4a3b1f04b01d71a9231f2d1913293496665bec4688711ed296"
 
 
 def output_digest(out: Path) -> str:
