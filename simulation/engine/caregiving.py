@@ -72,6 +72,7 @@ def mark_dirty_later(s: SimState, h: int, t: int) -> None:
 
 
 def caregiver_dies(s: SimState, h: int, t: int) -> None:
+    s.situations.append(("caregiver_died", h, t))
     s.carer_gone[h] = True
     s.acute_until[h] = -1
     s.carer_health[h] = 4
@@ -149,6 +150,7 @@ def monthly_health(s: SimState, t: int) -> None:
     # a fall into severe illness is sometimes an acute incapacity episode (P_ACUTE_INCAPACITY [D])
     acute = worse & (s.carer_health == 2) & (rng.random(s.H) < P.P_ACUTE_INCAPACITY)
     s.acute_until[acute] = t + rng.integers(*P.ACUTE_INCAPACITY_DAYS, size=int(acute.sum()))
+    s.situations.extend(("caregiver_incapacitated", int(h), t) for h in np.flatnonzero(acute))
     ended = (s.acute_until >= 0) & ((s.acute_until <= t) | recover | die)
     s.acute_until[ended] = -1
     changed = worse | recover | ended

@@ -101,6 +101,7 @@ def daily_contact(s: SimState, t: int) -> None:
     lost = reach & s.lapse & ~s.lost_recorded & (t - s.lapse_start >= P.LOST_CONTACT_DAYS)
     for h in np.flatnonzero(lost):
         s.lost_recorded[h] = True
+        s.situations.append(("lost_contact", int(h), t))
         recording.migration_version(s, int(h), t + int(s.lag(30)), lost_since=int(s.lapse_start[h]))
         s.dirty.add(int(h))
     calls = reach & ~s.lapse & (rng.random(s.H) < s.pop.h_call_rate / 7.0)

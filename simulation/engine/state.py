@@ -207,6 +207,8 @@ class SimState:
         # direct effects of visits on hazards (simulation.effects): multiplier per outcome type and child
         self.protect_mult = np.ones((len(HZ.OUTCOME_TYPES), N))
         self.protect_until = np.full((len(HZ.OUTCOME_TYPES), N), -NEVER)
+        # mandatory-report situations as they arise (kind, household, day), for evaluating detection delays
+        self.situations: list[tuple[str, int, int]] = []
         self.g_today = np.zeros(H)  # the guardian deficit of the current day (set by the daily step)
         self.benefit_ids: dict[int, list[dict[str, Any]]] = defaultdict(list)  # open benefits per child
         self.n_incident = 0
