@@ -12,6 +12,7 @@ from features.cli import features
 from serving.cli import db_app, serve, users_app
 from shouhu.demo import demo
 from simulation.cli import simulate
+from simulation.policy_cli import evaluate_policy
 from training.cli import audit, promote, retrain, rollback, score, train
 
 app = typer.Typer(
@@ -37,6 +38,7 @@ COMMANDS = (
     audit,
     serve,
     demo,
+    evaluate_policy,
 )
 for command in COMMANDS:
     app.command()(command)

@@ -182,12 +182,10 @@ def headline(ev: Evaluation, effects: str, model: str = "model") -> list[float]:
     of the best possible gain the policy realises (NaN when the oracle gains nothing)."""
     out = []
     for seed in sorted({a.seed for a in ev.arms if a.effects == effects}):
-        try:
-            tier, pol, oracle = (
-                ev.arm(p, effects, seed).measures["undetected_per_1000"] for p in ("tier", model, "oracle")
-            )
-        except StopIteration:
+        found = {a.policy: a for a in ev.arms if a.effects == effects and a.seed == seed}
+        if not {"tier", model, "oracle"} <= set(found):
             continue
+        tier, pol, oracle = (found[p].measures["undetected_per_1000"] for p in ("tier", model, "oracle"))
         gap = tier - oracle
         out.append((tier - pol) / gap if gap > 0 else float("nan"))
     return out
