@@ -79,6 +79,7 @@ def evaluate_policy(
         burn_in_days=burn_in_days,
         work_dir=folder / "work",
         tracking_uri=settings.mlflow_tracking_uri,
+        artifact_root=settings.mlflow_artifact_root,
         say=(lambda _m: None) if quiet else (lambda m: console.print(f"[dim]{m}[/]")),
     )
     print_tables(ev, console)

@@ -24,6 +24,7 @@ MEASURES = {
     "median_days_to_detection": "median days to detection",
     "cases_opened": "cases opened",
     "never_visited_share": "never visited in a year",
+    "visits_per_child_year": "visits / child-yr",
 }
 
 
@@ -79,7 +80,7 @@ def print_tables(ev: Evaluation, console: Console) -> None:
             table.add_column(label, justify="right")
         table.add_column("Δ undetected vs tier (paired)", justify="right")
         for pol, m in by_policy.items():
-            digits = {"share_detected": 2, "never_visited_share": 2}
+            digits = {"share_detected": 2, "never_visited_share": 2, "visits_per_child_year": 2}
             diff = paired_difference(ev, fx, pol, "undetected_per_1000")
             table.add_row(pol, *(_fmt(*m[k], digits.get(k, 1)) for k in MEASURES), _fmt(*interval(diff), 1))
         console.print(table)
