@@ -160,6 +160,10 @@ def evaluate(
                 say(f"seed {seed}, effects {fx}: policy {name}")
                 arm = run_arm(c, name, policy_factory(name, model), burn_in_days)
                 arms.append(arm)
+                say(
+                    f"seed {seed}, effects {fx}: policy {name} done in {arm.seconds:.0f} s "
+                    f"(undetected serious / 1,000 child-years {arm.measures['undetected_per_1000']:.1f})"
+                )
                 timings[f"arm {name}"] = timings.get(f"arm {name}", 0.0) + arm.seconds
     if model is not None:
         timings |= {f"model: {k}": v for k, v in TIMINGS.items()}
