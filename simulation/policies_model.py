@@ -44,8 +44,9 @@ def recorded_records(s: SimState) -> Records:
     return replace(s.rec, truth_risk=[], outcomes=[])
 
 
-def export_feeds(s: SimState, as_of: pd.Timestamp, folder: Path) -> None:
-    """Write the feeds as the county's systems held them before `as_of` (rows recorded before it)."""
+def export_feeds(s: SimState, as_of: pd.Timestamp, folder: Path, since: pd.Timestamp | None = None) -> None:
+    """Write the feeds as the county's systems held them before `as_of` (rows recorded before it); with
+    `since`, only the rows recorded in [since, as_of) and no reference tables (an increment to append)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -58,11 +59,23 @@ def export_feeds(s: SimState, as_of: pd.Timestamp, folder: Path) -> None:
     cut: dict[str, Any] = {}
     for name, feed in feeds.items():
         if isinstance(feed, pa.Table):
-            if "recorded_at" in feed.column_names:
-                limit = pa.scalar(as_of.to_datetime64(), feed["recorded_at"].type)
-                feed = feed.filter(pc.less(feed["recorded_at"], limit))
-        elif "recorded_at" in feed.columns:
-            feed = feed[feed["recorded_at"] < as_of].reset_index(drop=True)
+            if "recorded_at" not in feed.column_names:
+                if since is not None:
+                    continue
+            else:
+                at = feed["recorded_at"]
+                keep = pc.less(at, pa.scalar(as_of.to_datetime64(), at.type))
+                if since is not None:
+                    keep = pc.and_(keep, pc.greater_equal(at, pa.scalar(since.to_datetime64(), at.type)))
+                feed = feed.filter(keep)
+        elif "recorded_at" not in feed.columns:
+            if since is not None:
+                continue
+        else:
+            keep = feed["recorded_at"] < as_of
+            if since is not None:
+                keep &= feed["recorded_at"] >= since
+            feed = feed[keep].reset_index(drop=True)
         cut[name] = feed
     if folder.exists():
         shutil.rmtree(folder)
@@ -84,6 +97,20 @@ def warehouse_at(s: SimState, as_of: pd.Timestamp, work: Path) -> Path:
     return warehouse
 
 
+def append_to_warehouse(
+    s: SimState, warehouse: Path, since: pd.Timestamp, as_of: pd.Timestamp, work: Path
+) -> None:
+    """Ingest the rows recorded in [since, as_of) into `warehouse`, as a monthly delivery from the county."""
+    from data_contracts.ingest import ingest_folder
+
+    folder = work / f"feeds-{as_of:%Y%m%d}"
+    export_feeds(s, as_of, folder, since=since)
+    began = time.perf_counter()
+    ingest_folder(folder, warehouse, EVAL_SECRET, progress=False)
+    shutil.rmtree(folder)
+    _timed("ingest", began)
+
+
 @dataclass
 class ModelContext:
     """Where the model policy keeps its work and its registry."""
@@ -95,7 +122,7 @@ class ModelContext:
     models: dict[tuple[int, str], Any] = field(default_factory=dict)  # (seed, effects) -> (pyfunc, spec)
 
 
-def train_model(s: SimState, as_of: pd.Timestamp, ctx: ModelContext, tag: str) -> tuple[Any, Any]:
+def train_model(s: SimState, as_of: pd.Timestamp, ctx: ModelContext, tag: str) -> tuple[Any, Any, Path]:
     """Train on the burn-in's records with the project's training code; register; load it back as pyfunc."""
     import mlflow.pyfunc
 
@@ -130,7 +157,7 @@ def train_model(s: SimState, as_of: pd.Timestamp, ctx: ModelContext, tag: str) -
     )
     model = mlflow.pyfunc.load_model(f"models:/{ctx.model_name}/{run.version}")
     _timed("training", began)
-    return model, spec
+    return model, spec, warehouse
 
 
 class ModelPolicy:
@@ -148,6 +175,8 @@ class ModelPolicy:
         self.flagged = np.zeros(0, bool)
         self.fallback = TierPolicy()
         self.keys: dict[str, int] = {}
+        self.warehouse: Path | None = None
+        self.loaded_until: pd.Timestamp | None = None
 
     def bind(self, state: SimState) -> None:
         from data_contracts.pseudonym import child_key
@@ -164,13 +193,17 @@ class ModelPolicy:
         s = self.state
         assert s is not None
         as_of = pd.Timestamp(s.start) + pd.Timedelta(days=day)
-        work = self.ctx.work_dir / self.tag / "cycle"
+        work = self.ctx.work_dir / self.tag
         if self.model is None:
-            self.model, self.spec = train_model(s, as_of, self.ctx, self.tag)
+            self.model, self.spec, self.warehouse = train_model(s, as_of, self.ctx, self.tag)
+        elif self.loaded_until is not None and as_of > self.loaded_until:
+            assert self.warehouse is not None
+            append_to_warehouse(s, self.warehouse, self.loaded_until, as_of, work)
+        self.loaded_until = max(as_of, self.loaded_until or as_of)
         from features.pipeline import build_matrix
         from shouhu_core.list_order import list_ranks
 
-        warehouse = warehouse_at(s, as_of, work)
+        warehouse = self.warehouse
         began = time.perf_counter()
         frame = build_matrix(warehouse, [as_of], HORIZON_DAYS, spec=self.spec)
         _timed("features (cycles)", began)
