@@ -174,9 +174,11 @@ def interval(values: Sequence[float]) -> tuple[float, float, float]:
     """Mean and a 95% t-interval across seeds (NaN bounds with one seed)."""
     from scipy import stats
 
-    x = np.asarray([v for v in values if np.isfinite(v)], dtype=float)
+    x = np.asarray([v for v in values if not np.isnan(v)], dtype=float)
     if len(x) == 0:
         return float("nan"), float("nan"), float("nan")
+    if np.isinf(x).any():  # a median delay of "never": no mean to take
+        return float("inf"), float("nan"), float("nan")
     m = float(x.mean())
     if len(x) < 2:
         return m, float("nan"), float("nan")

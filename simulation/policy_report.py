@@ -40,7 +40,7 @@ def arms_frame(ev: Evaluation) -> pd.DataFrame:
 
 def _fmt(m: float, lo: float, hi: float, digits: int) -> str:
     if math.isinf(m):
-        return "never (>half)"
+        return "never (>half, ≥1 seed)"
     if math.isnan(m):
         return "–"
     text = f"{m:.{digits}f}"
