@@ -201,9 +201,9 @@ def build_population(
     after_sf = np.array(sf_days)[rng.integers(0, len(sf_days), k)] + rng.integers(15, 60, k)
     uniform = rng.integers(1, n_days, k)
     h_entry[entrant] = np.clip(np.where(rng.random(k) < 0.6, after_sf, uniform), 1, n_days - 1)
-    dep_entrant = np.array([np.datetime64(start, "D") + int(d) for d in h_entry[entrant]]) - rng.integers(
-        0, 20, k
-    ).astype("timedelta64[D]")
+    dep_entrant = np.array(
+        [np.datetime64(start, "D") + int(d) for d in h_entry[entrant]], dtype="datetime64[D]"
+    ) - rng.integers(0, 20, k).astype("timedelta64[D]")
     h_depart[entrant] = dep_entrant
 
     # children (§3.1 P5, P6, P9, P10)
