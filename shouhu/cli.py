@@ -18,6 +18,7 @@ from shouhu.errors import guard_app, show_tracebacks
 from shouhu.schedule import schedule
 from shouhu.settings_doc import settings_doc
 from simulation.cli import simulate
+from simulation.policy_cli import evaluate_policy
 from training.cli import audit, promote, retrain, rollback, score, train
 
 app = typer.Typer(
@@ -46,6 +47,7 @@ COMMANDS = (
     monitor,
     schedule,
     demo,
+    evaluate_policy,
 )
 for command in COMMANDS:
     app.command()(command)

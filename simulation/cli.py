@@ -25,6 +25,9 @@ def simulate(
     seed: Annotated[int, typer.Option(help="Random seed; the same seed writes identical files.")] = 7,
     faults: Annotated[float, typer.Option(min=0.0, max=0.2, help="Share of rows given a data fault.")] = 0.0,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    visit_effects: Annotated[
+        str, typer.Option(help="What visits and cases do to risk: none, current, modest, strong.")
+    ] = "current",
 ) -> None:
     """Simulate a county: every feed of the data contracts plus a hidden truth/ for evaluation."""
     from pydantic import ValidationError
@@ -41,6 +44,7 @@ def simulate(
             end=end.date(),
             seed=seed,
             faults=faults,
+            visit_effects=visit_effects,
         )
     except ValidationError as exc:
         raise typer.BadParameter(str(exc.errors()[0]["msg"])) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -17,6 +18,9 @@ class SimulationConfig(BaseModel):
     end: date = date(2024, 12, 31)
     seed: int = 7
     faults: float = Field(0.0, ge=0.0, le=0.2, description="Share of rows (per faulted feed) given a fault.")
+    visit_effects: Literal["none", "current", "modest", "strong"] = Field(
+        "current", description="What visits and cases do to risk (simulation.effects presets)."
+    )
 
     @model_validator(mode="after")
     def _window(self) -> SimulationConfig:

@@ -115,4 +115,4 @@ def guardian_deficit(
         g = g + P.ACUTE_INCAPACITY_G * acute
     g = np.where(carer_gone, np.maximum(g, 2.0), g)
     g = np.where(parents_home, 0.3 * g, g)
-    return g * np.where(support, 0.6, 1.0)
+    return g * (1.0 - 0.4 * support)  # support: 0 none, 1 the reference strength (simulation.effects)

@@ -71,3 +71,69 @@ class TierPolicy:
         order = np.lexsort((-overdue, tier))  # tier first, then most overdue
         order = order[eligible[order]]
         return view.children[order[: view.capacity]]
+
+
+@dataclass(frozen=True)
+class RandomPolicy:
+    """Visit children in a random order within capacity (a floor: attention spread without any ranking).
+    Keyed by village and week, so the order does not depend on how the other villages were visited."""
+
+    seed: int = 0
+
+    def __call__(self, today: date, view: VillageView) -> np.ndarray:
+        if view.capacity <= 0 or len(view.children) == 0:
+            return view.children[:0]
+        rng = np.random.default_rng((self.seed, int(view.children[0]), view.day))
+        return view.children[rng.permutation(len(view.children))[: view.capacity]]
+
+
+CHECKLIST_ITEMS = (
+    "recent_incident",
+    "poor_assessment",
+    "guardianship_high",
+    "last_concern",
+    "kunjing",
+    "water",
+)
+
+
+def checklist_score(view: VillageView) -> np.ndarray:
+    """How many items of a paper risk checklist (排查表) are ticked, from what the worker knows."""
+    items = (
+        (view.day - view.last_incident_day) <= 90,
+        view.assessment == 2,
+        np.isin(view.guardianship, GUARD_HIGH),
+        view.last_concern,
+        view.kunjing,
+        view.open_water & view.sweep,
+    )
+    return np.sum(items, axis=0)
+
+
+@dataclass(frozen=True)
+class ChecklistPolicy:
+    """Visit by the number of checklist items ticked, then by days since the last visit (no tiers, no
+    intervals): the common paper practice of ranking by counted risk factors."""
+
+    def __call__(self, today: date, view: VillageView) -> np.ndarray:
+        if view.capacity <= 0 or len(view.children) == 0:
+            return view.children[:0]
+        since = view.day - view.last_visit_day
+        order = np.lexsort((view.children, -since, -checklist_score(view)))
+        return view.children[order[: view.capacity]]
+
+
+class SwitchPolicy:
+    """One policy until `day` (the burn-in), another after: every arm of a paired evaluation shares the
+    burn-in, so the arms diverge only from `day` on."""
+
+    def __init__(self, day: int, before: VisitPolicy, after: VisitPolicy) -> None:
+        self.day, self.before, self.after = day, before, after
+
+    def bind(self, state: object) -> None:
+        for p in (self.before, self.after):
+            if hasattr(p, "bind"):
+                p.bind(state)
+
+    def __call__(self, today: date, view: VillageView) -> np.ndarray:
+        return (self.before if view.day < self.day else self.after)(today, view)

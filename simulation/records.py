@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 
 from simulation import params as P
-from simulation.engine import ATT_CODES, Engine, Records, join_flags
+from simulation.engine import ATT_CODES, Records, SimState, join_flags
 from simulation.school_calendar import calendar_frame
 
 
@@ -66,7 +66,7 @@ def police_dispatch(report: pd.Series, dispatched: np.ndarray, rng: np.random.Ge
 
 
 def build_feeds(
-    engine: Engine, rec: Records, rng: np.random.Generator, rng_extra: np.random.Generator
+    engine: SimState, rec: Records, rng: np.random.Generator, rng_extra: np.random.Generator
 ) -> dict[str, pd.DataFrame | pa.Table]:
     """Every feed of the contracts. `rng` draws the record times as it always has; columns added later draw
     from `rng_extra`, so adding them left the other columns of a seed unchanged."""
@@ -322,7 +322,7 @@ def _empty_like(feed: str) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in FEEDS[feed].schema.columns})
 
 
-def attendance_table(engine: Engine, rec: Records) -> pa.Table:
+def attendance_table(engine: SimState, rec: Records) -> pa.Table:
     """The big one, built straight into Arrow with dictionary-encoded strings (it is written as Parquet)."""
     if not rec.attendance:
         child = np.zeros(0, np.int32)
@@ -368,7 +368,7 @@ def attendance_table(engine: Engine, rec: Records) -> pa.Table:
     )
 
 
-def build_truth(engine: Engine, rec: Records, incidents: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def build_truth(engine: SimState, rec: Records, incidents: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """truth/child_risk and truth/outcomes; `detected_at` is the report time of the outcome's incident."""
     risk = pd.concat(rec.truth_risk, ignore_index=True) if rec.truth_risk else pd.DataFrame()
     out = _frame(rec.outcomes)

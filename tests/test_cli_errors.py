@@ -59,6 +59,7 @@ SWEEP: list[tuple[str, list[str], dict[str, str]]] = [
     ("users sign-out before the schema", ["users", "sign-out", "wang"], {}),
     ("monitor without a warehouse", ["monitor", "--as-of", DAY], {}),
     ("schedule with a missing feeds folder", ["schedule", "--feeds", "{tmp}/nowhere"], {}),
+    ("evaluate-policy with an unknown policy", ["evaluate-policy", "--policies", "nowhere"], {}),
 ]
 
 
