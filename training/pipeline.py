@@ -15,7 +15,8 @@ import pandas as pd
 
 from training import baselines, metrics
 from training.data import snapshot_hash
-from training.fairness import Judgement, fairness_report, gate_judgement
+from training.fairness import fairness_report
+from training.fairness_gate import Judgement, judge
 from training.model import BoosterParams, as_matrix, fit_calibration, fit_risk_model
 from training.pyfunc import ModelParts, calibrate
 from training.splits import TemporalSplit, rolling_origin_splits
@@ -35,7 +36,7 @@ class TrainConfig:
     n_folds: int = 3
     test_dates: int = 3
     calibration_dates: int = 3
-    min_positives: int = 10  # a group's rates are judged only with this many positive labels
+    min_positives: int = 10  # the fairness table flags a group's rates only with this many positive labels
     top_k_reasons: int = 3
     params: BoosterParams = field(default_factory=BoosterParams)
     with_logreg: bool = True
@@ -56,8 +57,8 @@ class TrainResult:
     split: TemporalSplit
     metrics: dict[str, dict[str, float]]  # model name -> metric -> value (latest test window)
     fairness: pd.DataFrame
-    disparities: dict[str, float]  # attribute -> worst gated ratio among judged groups
-    judgement: list[Judgement]  # per attribute: worst gated ratio, where, and what was too small to judge
+    disparities: dict[str, float]  # attribute -> recall ratio farthest from 1 among judged groups (detected)
+    judgement: list[Judgement]  # per attribute: each group's recall ratio, interval and verdict
     backtest: pd.DataFrame  # one row per fold: window and precision@k of model and checklist
     calibration: dict[str, pd.DataFrame]  # model name -> calibration curve (vs the detected label)
     calibration_truth: dict[str, pd.DataFrame]  # model name -> calibration curve vs true outcomes (simulated)
@@ -90,6 +91,21 @@ def _checklist_prob(frame_cal: pd.DataFrame, frame_test: pd.DataFrame) -> np.nda
 def _score_model(parts: ModelParts, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     margin = parts.booster.predict(as_matrix(frame, parts.inputs), raw_score=True)
     return margin, calibrate(margin, parts)
+
+
+def fairness_selections(frame: pd.DataFrame, score: np.ndarray, k: int) -> dict[str, np.ndarray]:
+    """The visit list each audit attribute is judged on: k per township for every attribute but the township
+    itself, which is judged at the same total capacity shared in proportion to each township's size (with a
+    fixed k, a small township's recall is high because it is small, not because of the model)."""
+    selected = metrics.top_k_mask(frame, score, k)
+    share = min(float(selected.mean()), 0.999) if len(selected) else 0.1
+    proportional = metrics.top_pct_mask(frame, score, share, scope="township")
+    return {"*": selected, "township_code": proportional}
+
+
+def judge_fairness(frame: pd.DataFrame, score: np.ndarray, k: int, seed: int = 0) -> list[Judgement]:
+    """The fairness gate's judgement of `score` on `frame` (training.fairness_gate)."""
+    return judge(frame, fairness_selections(frame, score, k), FAIRNESS_ATTRIBUTES, seed=seed)
 
 
 def backtest(
@@ -206,13 +222,14 @@ def train_and_evaluate(
 
     sample = test.sample(n=min(len(test), 2000), random_state=config.params.seed)
     contrib = parts.booster.predict(as_matrix(sample, parts.inputs), pred_contrib=True)
-    judgement = gate_judgement(fairness, config.min_positives)
+    say("judging fairness (bootstrap intervals)")
+    judgement = judge_fairness(test, margin, config.k, config.params.seed)
     return TrainResult(
         parts=parts,
         split=split,
         metrics=results,
         fairness=fairness,
-        disparities={j.attribute: j.worst for j in judgement if j.worst is not None},
+        disparities={j.attribute: w.ratio for j in judgement if (w := j.worst()) is not None},
         judgement=judgement,
         backtest=history,
         calibration=curves,

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from shouhu_core.model_contract import CONTRACT_VERSION, SPEC
-from training.fairness import BAND, GATE_LABELS, GATE_METRICS, NOT_GATED, REPORTED_ONLY, to_markdown
+from training.fairness import BAND, REPORTED_ONLY, to_markdown
+from training.fairness_gate import MAX_WIDTH, checks_table
 from training.pipeline import TrainResult
 
 MODEL_LABELS = {
@@ -132,7 +133,7 @@ def _judgement_lines(result: TrainResult) -> list[str]:
     for j in result.judgement:
         lines.append(f"- {j.describe()}")
         if j.unjudged:
-            lines.append(f"  - too small to judge: {'; '.join(j.unjudged)}")
+            lines.append(f"  - too few to judge (不足以判断): {'; '.join(j.unjudged)}")
     return lines or ["- (no audit attributes in the test window)"]
 
 
@@ -236,20 +237,18 @@ def model_card(
         f"{BAND[0]}–{BAND[1]} when the group has enough positive labels. `calibration` is the mean",
         "predicted probability over the observed rate of the group (1 = right on average).",
         "",
-        f"**Promotion gate**: {', '.join(GATE_LABELS[m] for m in GATE_METRICS)} ratios, each judged only",
-        "where at least as many events stand behind the group's and the reference group's rate as the",
-        "run's minimum (outcomes for recall; expected false positives or selections at the reference rate",
-        "for the others). "
-        + "".join(
-            f"The {' and '.join(GATE_LABELS[m] for m in ms)} of {attr} are not gated: capacity is k children "
-            "per township, so they mostly reflect each township's size. "
-            for attr, ms in NOT_GATED.items()
-        )
-        + f"{' and '.join(REPORTED_ONLY).capitalize()} by group are reported here but **not gated**: at",
-        "capacity a group's selected children and outcomes are counted in single digits, so their ratios",
-        "are mostly noise.",
+        "**Promotion gate** (training.fairness_gate): each group's recall ratio (the share of its children",
+        "with an outcome who are on the list, over the reference group's) with a 95% cluster-bootstrap",
+        "interval. A group fails only when the whole interval and the point lie outside",
+        f"{BAND[0]}–{BAND[1]}; an interval wider than {MAX_WIDTH:g}× (upper / lower) is *too few to judge*",
+        "(不足以判断). Townships are judged at the same total capacity shared in proportion to their size",
+        "(a fixed k per township makes a small township's recall high because it is small). In simulation",
+        "each group is judged against true outcomes too. "
+        + f"{', '.join(REPORTED_ONLY).capitalize()} by group are reported below but **not gated**.",
         "",
         *_judgement_lines(result),
+        "",
+        to_markdown(checks_table(result.judgement)) if result.judgement else "",
         "",
         to_markdown(fairness[[c for c in fairness_cols if c in fairness]])
         if not fairness.empty
@@ -259,8 +258,7 @@ def model_card(
         + (
             ""
             if flagged.empty
-            else ". Promotion needs every attribute whose worst *gated* ratio (above) lies outside the band "
-            "accepted with a recorded reason."
+            else ". These are point ratios; only the interval rule above decides promotion."
         ),
         "",
         "## Limits",
