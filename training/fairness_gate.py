@@ -2,9 +2,11 @@
 
 A group fails only when its whole interval lies outside 0.8–1.25 *and* its point estimate does too: a ratio
 that merely wanders outside the band by sampling noise (the recall ratio of a few hundred outcomes has a
-standard deviation near 0.14) is not a finding. An interval wider than `MAX_WIDTH` (upper / lower) is "too few
-to judge" (不足以判断): the data cannot tell a fair model from an unfair one for that group, and the gate says
-so instead of passing it silently.
+standard deviation near 0.14) is not a finding. An interval that reaches into the band but is wider
+than `MAX_WIDTH` (upper / lower) is "too few to judge" (不足以判断): the data cannot tell a fair model from an
+unfair one for that group, and the gate says so instead of passing it silently. (An interval wholly outside
+the band fails however wide it is.) A group with fewer than `MIN_EVENTS` outcomes is too few without
+bootstrapping.
 
 Recall (the share of a group's children with an outcome who are on the visit list) is the gated rate: a list
 that misses one group's at-risk children more often is the harm the gate refuses. The false-positive and
@@ -28,7 +30,7 @@ from training.fairness import BAND
 
 LEVEL = 0.95  # two-sided coverage of the interval
 MAX_WIDTH = 2.0  # upper / lower bound of the interval; wider = too few to judge
-MIN_EVENTS = 5  # fewer outcomes than this in a group (or the reference): too few, without bootstrapping
+MIN_EVENTS = 10  # fewer outcomes than this in a group (or the reference): too few, without bootstrapping
 BOOTSTRAPS = 2000
 OUTSIDE, WITHIN, TOO_FEW = "outside", "within", "too few"
 FAIL, PASS, UNJUDGED = "FAIL", "PASS", "TOO FEW"
@@ -175,10 +177,12 @@ def recall_checks(
             draws = draws[np.isfinite(draws)]
             if len(draws) > 0.9 * bootstraps:
                 low, high = (float(q) for q in np.quantile(draws, [alpha, 1 - alpha]))
-        if np.isnan(ratio) or np.isnan(low) or low <= 0 or high / low > max_width:
+        if np.isnan(ratio) or np.isnan(low):
             verdict = TOO_FEW
         elif (high < lo_band or low > hi_band) and not lo_band <= ratio <= hi_band:
-            verdict = OUTSIDE
+            verdict = OUTSIDE  # however wide: an interval wholly outside the band is a finding
+        elif low <= 0 or high / low > max_width:
+            verdict = TOO_FEW
         else:
             verdict = WITHIN
         out.append(
