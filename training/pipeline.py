@@ -26,7 +26,14 @@ if TYPE_CHECKING:
 
 # Audit groups of the fairness report. None of them is a model input (features.spec.AUDIT_COLUMNS).
 FAIRNESS_ATTRIBUTES = ("sex", "minority", "has_disability", "township_code")
-MODELS = ("model", "checklist", "logreg")
+MODELS = ("model", "tier_rule", "checklist", "three_term", "logreg")
+# Rule-based baselines: a score from the row's indicators alone, calibrated on the calibration window.
+RULE_BASELINES = {
+    "tier_rule": baselines.tier_rule_score,
+    "checklist": baselines.checklist_score,
+    "three_term": baselines.three_term_score,
+}
+BASELINES = ("tier_rule", "checklist", "three_term", "logreg")
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,7 @@ class TrainConfig:
     top_k_reasons: int = 3
     params: BoosterParams = field(default_factory=BoosterParams)
     with_logreg: bool = True
+    with_ceiling: bool = True  # simulated data: also train on the true outcome (the label's cost)
 
     def as_params(self) -> dict[str, Any]:
         """Every setting of the run, flat (LightGBM's under `lgb_`), for MLflow params."""
@@ -83,9 +91,45 @@ def reference_cohort(matrix: pd.DataFrame) -> pd.DataFrame:
     return matrix[matrix["as_of"] == matrix["as_of"].max()]
 
 
-def _checklist_prob(frame_cal: pd.DataFrame, frame_test: pd.DataFrame) -> np.ndarray:
-    x, y = fit_calibration(baselines.checklist_score(frame_cal), frame_cal["label"].to_numpy(dtype="float64"))
-    return np.interp(baselines.checklist_score(frame_test), x, y)
+def _baseline_prob(
+    scorer: Callable[[pd.DataFrame], np.ndarray], frame_cal: pd.DataFrame, frame_test: pd.DataFrame
+) -> np.ndarray:
+    x, y = fit_calibration(scorer(frame_cal), frame_cal["label"].to_numpy(dtype="float64"))
+    return np.interp(scorer(frame_test), x, y)
+
+
+def add_lifts(results: dict[str, dict[str, float]]) -> None:
+    """The model's precision over each baseline's, at capacity k and at the top 10 %, against the detected
+    label and (prefixed `true_`) the true outcomes."""
+    model = results["model"]
+    for name in BASELINES:
+        if name not in results:
+            continue
+        for prefix in ("", "true_"):
+            for at in ("k", "10pct"):
+                theirs = results[name].get(f"{prefix}precision_at_{at}")
+                if theirs is None:
+                    continue
+                mine = model[f"{prefix}precision_at_{at}"]
+                model[f"{prefix}lift_vs_{name}_at_{at}"] = mine / theirs if theirs else float("nan")
+
+
+def ceiling_scores(
+    fit: pd.DataFrame, cal: pd.DataFrame, test: pd.DataFrame, spec: FeatureSpec, config: TrainConfig
+) -> dict[str, np.ndarray]:
+    """On simulated data, what the label costs: the same features trained on the *true* outcome
+    (`ceiling`), and the hidden risk itself (`oracle`). Empty without truth."""
+    out: dict[str, np.ndarray] = {}
+    if "true_risk" in test and test["true_risk"].notna().any():
+        out["oracle"] = np.nan_to_num(test["true_risk"].to_numpy(dtype="float64"), nan=0.0)
+    known_fit, known_cal = fit["true_label"].notna(), cal["true_label"].notna()
+    if known_fit.any() and known_cal.any():
+        fit_t = fit[known_fit].assign(label=lambda f: f["true_label"].astype("int64"))
+        cal_t = cal[known_cal].assign(label=lambda f: f["true_label"].astype("int64"))
+        if fit_t["label"].nunique() == 2 and cal_t["label"].nunique() == 2:
+            parts = fit_risk_model(fit_t, cal_t, fit_t, spec, config.params)
+            out["ceiling"] = parts.booster.predict(as_matrix(test, parts.inputs), raw_score=True)
+    return out
 
 
 def _score_model(parts: ModelParts, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -174,8 +218,9 @@ def train_and_evaluate(
     scores: dict[str, np.ndarray] = {"model": margin}
     probs: dict[str, np.ndarray] = {"model": prob}
 
-    scores["checklist"] = baselines.checklist_score(test)
-    probs["checklist"] = _checklist_prob(cal, test)
+    for name, scorer in RULE_BASELINES.items():
+        scores[name] = scorer(test)
+        probs[name] = _baseline_prob(scorer, cal, test)
     if config.with_logreg:
         say("fitting the logistic-regression baseline")
         logreg = baselines.logistic_baseline(config.params.seed)
@@ -183,6 +228,10 @@ def train_and_evaluate(
         logreg.fit(as_matrix(fit, inputs), fit["label"].to_numpy())
         scores["logreg"] = probs["logreg"] = logreg.predict_proba(as_matrix(test, inputs))[:, 1]
 
+    if config.with_ceiling and "true_label" in test and test["true_label"].notna().any():
+        say("fitting the ceiling: the same features on the true outcome")
+        for name, score in ceiling_scores(fit, cal, test, spec, config).items():
+            scores[name], probs[name] = score, None
     say(f"evaluating on {len(test):,} rows ({split.window('test')})")
     results: dict[str, dict[str, float]] = {}
     curves: dict[str, pd.DataFrame] = {}
@@ -191,15 +240,15 @@ def train_and_evaluate(
     for name, score in scores.items():
         results[name] = metrics.evaluate(test, score, probs[name], config.k)
         results[name].update(metrics.oracle_ratios(test, score, config.k))
+        results[name].update(metrics.detection_shares(test, metrics.top_k_mask(test, score, config.k)))
+        if probs[name] is None:
+            continue
         curves[name] = metrics.calibration_table(test["label"].to_numpy(), probs[name])
         if known is not None:
             curves_truth[name] = metrics.calibration_table(
                 test.loc[known, "true_label"].to_numpy(), np.asarray(probs[name])[known]
             )
-    check10 = results["checklist"]["precision_at_10pct"]
-    results["model"]["lift_vs_checklist_at_10pct"] = (
-        results["model"]["precision_at_10pct"] / check10 if check10 else float("nan")
-    )
+    add_lifts(results)
 
     selected = metrics.top_k_mask(test, margin, config.k)
     fairness = fairness_report(

@@ -19,8 +19,12 @@ from training.pipeline import TrainResult
 
 MODEL_LABELS = {
     "model": "Shouhu (LightGBM)",
+    "tier_rule": "tier rule (today's practice)",
     "checklist": "official checklist",
+    "three_term": "three-term heuristic",
     "logreg": "logistic regression",
+    "ceiling": "ceiling: same features, true label",
+    "oracle": "oracle: hidden true risk",
 }
 CARD_METRICS = (
     ("precision_at_k", "precision@k (per township per cycle)"),
@@ -37,7 +41,17 @@ CARD_METRICS = (
     ("true_roc_auc", "ROC-AUC vs true outcomes (simulated)"),
     ("true_brier", "Brier score vs true outcomes (simulated)"),
     ("true_ece", "calibration error vs true outcomes (simulated)"),
-    ("oracle_ratio", "oracle ratio (precision@k / true-risk ranking)"),
+    ("oracle_ratio", "oracle ratio vs true outcomes (precision@k / true-risk ranking)"),
+    ("oracle_ratio_at_10pct", "oracle ratio vs true outcomes, top 10%"),
+    ("oracle_ratio_detected", "oracle ratio vs detected outcomes"),
+    ("detected_share_in_top_k", "share of true outcomes detected, on the list (simulated)"),
+    ("detected_share_outside_top_k", "share of true outcomes detected, off the list (simulated)"),
+)
+HEADLINE = (
+    ("precision_at_k", "precision@k"),
+    ("recall_at_k", "recall@k"),
+    ("precision_at_10pct", "precision@top 10%"),
+    ("recall_at_10pct", "recall@top 10%"),
 )
 
 
@@ -126,6 +140,44 @@ def metrics_table(result: TrainResult) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def headline_table(result: TrainResult) -> pd.DataFrame:
+    """The model's headline figures against true outcomes (simulated data) beside detected ones."""
+    m = result.metrics["model"]
+    rows = [
+        {"metric": label, "true outcomes": m.get(f"true_{key}", np.nan), "detected outcomes": m.get(key)}
+        for key, label in HEADLINE
+    ]
+    rows.append(
+        {
+            "metric": "oracle ratio",
+            "true outcomes": m.get("oracle_ratio", np.nan),
+            "detected outcomes": m.get("oracle_ratio_detected", np.nan),
+        }
+    )
+    for name in ("tier_rule", "checklist", "three_term", "logreg"):
+        if f"lift_vs_{name}_at_k" in m:
+            rows.append(
+                {
+                    "metric": f"lift@k over the {MODEL_LABELS[name]}",
+                    "true outcomes": m.get(f"true_lift_vs_{name}_at_k", np.nan),
+                    "detected outcomes": m[f"lift_vs_{name}_at_k"],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _ceiling_line(result: TrainResult) -> str:
+    ceiling = result.metrics.get("ceiling", {}).get("oracle_ratio")
+    if ceiling is None:
+        return "(No truth for this window: the figures are against detected outcomes only.)"
+    model = result.metrics["model"].get("oracle_ratio", float("nan"))
+    return (
+        f"Ceiling: the same features trained on the true outcome reach an oracle ratio of {ceiling:.2f} "
+        f"(this model {model:.2f}); the gap between them is what learning from *detected* outcomes costs, "
+        "the rest (up to 1.00, the hidden risk itself) is what the records cannot show."
+    )
 
 
 def _judgement_lines(result: TrainResult) -> list[str]:
@@ -218,8 +270,18 @@ def model_card(
         "inputs with it, whatever the project's current spec says. Before this version serves it must score",
         "its stored reference example (cohort medians, no child's record) into a frame the contract accepts.",
         "",
+        "## Headline (latest test window)",
+        f"k = {k} visits per township per 30-day cycle; every list ranked as shipped (rule flags first).",
+        "On simulated data the *true* outcomes (everything that happened, seen or not) come first: the label",
+        "the model learns is a *detected* outcome, and who is detected depends on who is looked at.",
+        "",
+        to_markdown(headline_table(result)),
+        "",
+        _ceiling_line(result),
+        "",
         "## Metrics on the latest test window (vs baselines)",
-        f"k = {k} visits per township per 30-day cycle.",
+        "The tier rule is what caseworkers do today (red / orange / yellow / green, then most overdue),",
+        "computed from the same records as of the date (training.baselines says how each fact is read).",
         "",
         to_markdown(metrics_table(result)),
         "",
