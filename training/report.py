@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from shouhu_core.model_contract import CONTRACT_VERSION, SPEC
+from shouhu_core.model_contract import CONTRACT_VERSION, SPEC, probability_meaning
 from training.fairness import BAND, REPORTED_ONLY, to_markdown
 from training.fairness_gate import MAX_WIDTH, checks_table
 from training.pipeline import TrainResult
@@ -241,6 +241,13 @@ def model_card(
         "automated determination: it does not decide support, custody or any benefit. Mandatory-report",
         "rule flags are shown separately and always go to the top of a list, whatever the score.",
         "",
+        f"**概率的含义**：{probability_meaning(horizon_days)}。",
+        "It estimates *detected* outcomes: on simulated counties only about three in ten true outcomes are",
+        "ever detected, so the probability is well below the chance that something happens. Calibration: "
+        + str(result.parts.extra.get("calibration_method", "isotonic")),
+        "(chosen on held-out dates by calibration error and by keeping every child at the top of the list",
+        "distinguishable).",
+        "",
         "Not for: judging families or caseworkers, eligibility decisions, or any use outside the county's",
         "welfare work. Sex, ethnicity, disability and township are not model inputs; they are audit groups.",
         "",
@@ -258,7 +265,7 @@ def model_card(
         "",
         "## Model",
         "LightGBM with monotone constraints from the spec's directions (a higher value of an indicator",
-        "with an increasing direction never lowers the score), isotonic calibration on a later slice.",
+        "with an increasing direction never lowers the score), calibrated on a later slice.",
         "Explanations are exact TreeSHAP contributions (LightGBM `pred_contrib`) summed per indicator",
         "family: `reasons` are the families that raise the score (largest first), `protective_reasons`",
         "those that lower it; each names the family's strongest indicator with the reference cohort's",
