@@ -55,7 +55,8 @@ def refresh_truth(matrix: pd.DataFrame, truth_dir: Path, horizon_days: int) -> p
 
 def planted_verdict(result, attribute: str, k: int, seed: int) -> dict[str, object]:
     """Push the first non-reference group of `attribute` down until its detected recall ratio ≈ PLANTED."""
-    from training.pipeline import judge_fairness
+    from training.fairness_gate import judge
+    from training.pipeline import fairness_selections
 
     judged = next((j for j in result.judgement if j.attribute == attribute), None)
     if judged is None or not judged.checks:
@@ -64,17 +65,17 @@ def planted_verdict(result, attribute: str, k: int, seed: int) -> dict[str, obje
     test, margin = result.test, result.test_scores["model"]
     is_group = (test[attribute].astype("string") == group).to_numpy()
 
-    def judge(shift: float):
-        js = judge_fairness(test, margin - shift * is_group, k, seed=seed)
-        j = next(x for x in js if x.attribute == attribute)
+    def judged(shift: float):
+        shifted = margin - shift * is_group
+        (j,) = judge(test, fairness_selections(test, shifted, k), [attribute], seed=seed)
         check = next(c for c in j.checks if c.against == "detected" and c.group == group)
         return j, check
 
     lo, hi = 0.0, 4.0
-    for _ in range(10):
+    for _ in range(8):
         mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if judge(mid)[1].ratio > PLANTED else (lo, mid)
-    j, check = judge(hi)
+        lo, hi = (mid, hi) if judged(mid)[1].ratio > PLANTED else (lo, mid)
+    j, check = judged(hi)
     return {
         "attribute": attribute,
         "group": group,
