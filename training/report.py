@@ -310,9 +310,10 @@ def model_card(
         "with an outcome who are on the list, over the reference group's) with a 95% cluster-bootstrap",
         "interval. A group fails only when the whole interval and the point lie outside",
         f"{BAND[0]}–{BAND[1]}; an interval wider than {MAX_WIDTH:g}× (upper / lower) is *too few to judge*",
-        "(不足以判断). Townships are judged at the same total capacity shared in proportion to their size",
-        "(a fixed k per township makes a small township's recall high because it is small). In simulation",
-        "each group is judged against true outcomes too. "
+        "(不足以判断). The list judged is the top 10 % of each township's list (or capacity, if larger): at",
+        "k per township a county's test window puts too few of a group's outcomes on the list to judge, and",
+        "a share per township judges townships fairly (with a fixed k a small township's recall is high",
+        "because it is small). In simulation each group is judged against true outcomes too. "
         + f"{', '.join(REPORTED_ONLY).capitalize()} by group are reported below but **not gated**.",
         "",
         *_judgement_lines(result),

@@ -156,8 +156,8 @@ def fairness_tags(judgement: list[Judgement]) -> dict[str, str]:
     tags = {
         "fairness_gated": (
             "recall ratio per group with a 95% bootstrap interval; fails when the interval and the point lie "
-            f"outside 0.8–1.25; too few to judge when upper/lower > {MAX_WIDTH:g}; townships at capacity "
-            "proportional to their size"
+            f"outside 0.8–1.25; too few to judge when upper/lower > {MAX_WIDTH:g}; on the top 10% of each "
+            "township's list (or capacity, if larger)"
         )
     }
     for j in judgement:
