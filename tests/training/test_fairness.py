@@ -108,3 +108,29 @@ def test_recall_checks_take_the_group_with_most_outcomes_as_reference() -> None:
         frame["label"].to_numpy(), frame["selected"].to_numpy(), frame["group"], attribute="x"
     )
     assert (check.group, check.reference) == ("A", "B")
+
+
+def test_townships_are_judged_on_a_share_of_their_list_not_a_fixed_k() -> None:
+    from training.pipeline import GATE_SHARE, fairness_selections
+
+    sizes = {"360321100000": 100, "360321101000": 300}
+    frame = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "township_code": code,
+                    "village_code": code[:9] + "201",
+                    "child_key": [f"{code}-{i:04d}" for i in range(n)],
+                    "rule_flags": "",
+                }
+            )
+            for code, n in sizes.items()
+        ],
+        ignore_index=True,
+    )
+    score = np.random.default_rng(0).random(len(frame))
+    selected = fairness_selections(frame, score, k=5)["*"]
+    per_township = pd.Series(selected).groupby(frame["township_code"]).sum()
+    assert per_township.to_dict() == {c: int(np.ceil(GATE_SHARE * n)) for c, n in sizes.items()}
+    # a capacity above the share is judged as it is
+    assert fairness_selections(frame, score, k=60)["*"].sum() > GATE_SHARE * len(frame) * 2
