@@ -70,7 +70,9 @@ def _reset(store, champion: str, history: list[str]) -> None:
 def _accept_all(store) -> dict[str, str]:
     tags = registry.client(store["uri"]).get_model_version(NAME, store["good"]).tags
     return {
-        k.removeprefix("disparity_"): "test: accepted on purpose" for k in tags if k.startswith("disparity_")
+        k.removeprefix("fairness_verdict_"): "test: accepted on purpose"
+        for k in tags
+        if k.startswith("fairness_verdict_")
     }
 
 
