@@ -242,7 +242,7 @@ def model_card(
         "rule flags are shown separately and always go to the top of a list, whatever the score.",
         "",
         f"**概率的含义**：{probability_meaning(horizon_days)}。",
-        "It estimates *detected* outcomes: on simulated counties only about three in ten true outcomes are",
+        "It estimates *detected* outcomes: on simulated counties only about four in ten true outcomes are",
         "ever detected, so the probability is well below the chance that something happens. Calibration: "
         + str(result.parts.extra.get("calibration_method", "isotonic")),
         "(chosen on held-out dates by calibration error and by keeping every child at the top of the list",
