@@ -32,11 +32,11 @@ LEVEL = 0.95  # two-sided coverage of the interval
 MAX_WIDTH = 2.0  # upper / lower bound of the interval; wider = too few to judge
 MIN_EVENTS = 10  # fewer outcomes than this in a group (or the reference): too few, without bootstrapping
 BOOTSTRAPS = 2000
-OUTSIDE, WITHIN, TOO_FEW = "outside", "within", "too few"
+OUTSIDE, WITHIN, TOO_FEW = "outside", "not shown outside", "too few"
 FAIL, PASS, UNJUDGED = "FAIL", "PASS", "TOO FEW"
 AGAINST_LABELS = {"detected": "detected outcomes", "true": "true outcomes (simulated)"}
 AGAINST_ZH = {"detected": "被发现的不良事件", "true": "真实不良事件（模拟）"}
-VERDICT_ZH = {OUTSIDE: "超出范围", WITHIN: "在范围内或无法排除", TOO_FEW: "不足以判断"}
+VERDICT_ZH = {OUTSIDE: "超出范围", WITHIN: "未显示超出范围", TOO_FEW: "不足以判断"}
 
 
 @dataclass(frozen=True)
