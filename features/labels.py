@@ -2,9 +2,11 @@
 (as_of, as_of + horizon]. On simulated data, also the true outcome and hidden risk from `truth/` — read only
 here, only for evaluation, and never joined into indicators or flags.
 
-Excluded as trivial: injuries (incident_type `injury`) of severity `minor` — a scraped knee seen by a teacher
-is not what the visit list is for. Everything else counts, including reports still being verified: the
-verification often lands after the label window, and a report itself is what a caseworker must answer."""
+Excluded as trivial, from the detected and the true label alike: injuries (incident_type `injury`) of
+severity `minor` — a scraped knee seen by a teacher is not what the visit list is for. Everything else
+counts, including reports still being verified: the verification often lands after the label window, and a
+report itself is what a caseworker must answer. (The simulator's hidden `true_risk` still includes minor
+injuries: it is the engine's own probability of any outcome.)"""
 
 from __future__ import annotations
 
@@ -46,7 +48,15 @@ def label_table(wh: Backend, dates: ir.Table, horizon_days: int) -> ir.Table:
 
 def truth_frames(truth_dir: Path, secret: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The simulator's hidden truth keyed by child_key (pseudonymized here, at the edge)."""
-    outcomes = pd.read_parquet(truth_dir / "outcomes.parquet", columns=["child_id", "event_time"])
+    import pyarrow.parquet as pq
+
+    path = truth_dir / "outcomes.parquet"
+    kinds = [c for c in ("outcome_type", "severity") if c in pq.read_schema(path).names]
+    outcomes = pd.read_parquet(path, columns=["child_id", "event_time", *kinds])
+    if len(kinds) == 2:  # the true label counts the outcome types the detected label counts
+        trivial = (outcomes["outcome_type"] == TRIVIAL[0]) & (outcomes["severity"].fillna("") == TRIVIAL[1])
+        outcomes = outcomes[~trivial.to_numpy()]
+    outcomes = outcomes[["child_id", "event_time"]].copy()
     risk = pd.read_parquet(truth_dir / "child_risk.parquet", columns=["child_id", "date", "true_risk_90d"])
     for frame in (outcomes, risk):
         keys = {cid: child_key(str(cid), secret) for cid in frame["child_id"].unique()}

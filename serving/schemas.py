@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from serving.decisions import Action
+from shouhu_core.model_contract import PROBABILITY_MEANING
 
 
 def _no_nul(text: str) -> str:
@@ -72,7 +73,7 @@ class VisitListRow(BaseModel):
     band: str = Field(description="风险等级：red/orange/yellow/green")
     band_zh: str = Field(description="风险等级（红/橙/黄/绿）")
     percentile: float = Field(description="本县百分位（0–100）")
-    probability: float = Field(description="校准后的风险概率")
+    probability: float = Field(description=PROBABILITY_MEANING)
     rule_flags: list[RuleFlag] = Field(description="触发的强制报告情形（优先排在名单前列）")
     reasons: list[Reason] = Field(description="提高风险的主要原因（贡献为正，按影响从大到小）")
     days_since_last_visit: int | None = Field(None, description="距上次走访天数")
@@ -150,7 +151,7 @@ class ScorePoint(BaseModel):
     list_row_id: int = Field(description="名单行编号（记录处理决定时引用）")
     scope: str = Field(description="该名单的范围")
     rank: int = Field(description="在该名单中的排序")
-    probability: float = Field(description="校准后的风险概率")
+    probability: float = Field(description=PROBABILITY_MEANING)
     percentile: float = Field(description="本县百分位")
     band: str = Field(description="风险等级")
 

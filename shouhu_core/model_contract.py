@@ -216,3 +216,12 @@ def gate_verdict(version: str, version_tags: Mapping[str, str], history: Sequenc
             f"{'v' + last if last else 'nothing'}); {why}"
         )
     return GateVerdict("ungated", f"v{version} did not pass the promotion gates: {why}")
+
+
+# What the `probability` output means, in the words a caseworker reads (API docs, model card). It estimates
+# *detected* outcomes: the label is what the records found, not everything that happened.
+def probability_meaning(horizon_days: int = 90) -> str:
+    return f"过去与该儿童情况相似的儿童中，{horizon_days}天内被发现不良事件的比例"
+
+
+PROBABILITY_MEANING = probability_meaning()

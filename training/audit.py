@@ -1,7 +1,10 @@
 """`shouhu audit`: the fairness audit of any scored file (CSV or parquet), not only Shouhu's.
 
 The selection is whatever the user's process did: the top N or top P % by a score column, a score threshold,
-or a 0/1 column of decisions. Per group: n, base rate, selection rate, precision, TPR, FPR, FNR and disparity
+or a 0/1 column of decisions. A file that carries Shouhu's list columns (`rule_flags` and `child_key`, as
+`shouhu score` writes them) is ranked as Shouhu ships its lists (`shouhu_core.list_order`: rule-flagged
+children first, ties by child key, one county list per as-of date); any other file by score alone, ties in
+file order. Per group: n, base rate, selection rate, precision, TPR, FPR, FNR and disparity
 ratios against a reference group (default: the largest).
 """
 
@@ -12,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from shouhu_core.list_order import list_ranks
 from training.fairness import group_table
 
 TRUTHY = {"1", "true", "t", "yes", "y", "是", "1.0"}
@@ -92,17 +96,32 @@ def selection(
         raise AuditError(f"score column {score!r} has missing or non-numeric values")
     if threshold is not None:
         return values >= threshold
+    if top_pct is not None and not 0 < top_pct <= 100:
+        raise AuditError("--top-pct is a percentage in (0, 100]")
+    if top_k is not None and top_k < 0:
+        raise AuditError("--top-k must be positive")
+    if {"rule_flags", "child_key"} <= set(frame.columns):
+        return shipped_selection(frame, values, top_k, top_pct)
     if top_pct is not None:
-        if not 0 < top_pct <= 100:
-            raise AuditError("--top-pct is a percentage in (0, 100]")
         top_k = int(np.ceil(len(values) * top_pct / 100))
     assert top_k is not None
-    if top_k < 0:
-        raise AuditError("--top-k must be positive")
     order = np.argsort(-values, kind="stable")  # ties: file order, so the result is reproducible
     mask = np.zeros(len(values), dtype=bool)
     mask[order[:top_k]] = True
     return mask
+
+
+def shipped_selection(
+    frame: pd.DataFrame, values: np.ndarray, top_k: int | None, top_pct: float | None
+) -> np.ndarray:
+    """The first `top_k` (or `top_pct` %) of the county's list per as-of date, as Shouhu ships it."""
+    capacity: int | float | None = top_k
+    if top_pct is not None:
+        capacity = None if top_pct >= 100 else top_pct / 100
+    ranked = frame.assign(rule_flags=frame["rule_flags"].fillna("").astype(str))
+    if "village_code" not in ranked.columns and "township_code" not in ranked.columns:
+        ranked = ranked.assign(township_code="000000000000")  # one county list
+    return list_ranks(ranked, "county", capacity, score=values)["selected"].to_numpy()
 
 
 def _need(frame: pd.DataFrame, column: str) -> None:

@@ -1,7 +1,16 @@
-"""The two baselines logged beside the model in every run.
+"""The baselines logged beside the model in every run (each ranked as the list is shipped: rule flags first).
 
-- The official checklist: what a county does today without a model — mandatory-report rule flags first,
-  then 监护情况评估 差/一般 and the riskier guardianship types — a hand-made points score (coarse, many ties).
+- The tier rule: what caseworkers do today (DOMAIN §1.5, the simulator's `simulation.policy.tiers`) — red: a
+  detected incident recently; orange: 监护情况评估 差, unsupervised or self-care, the last visit raised a
+  concern; yellow: 一般, a 困境 child, a parent incapable of care; green: the rest; within a tier, the most
+  overdue visit first. Computed from the matrix's indicators (records as of the date), which do not carry
+  every fact of the rule exactly: "detected incident ≤ 60 days" is read as any detected incident in the last
+  365 days (`prior_incidents_365d`), "the last visit raised a concern" as its carer rating 差 or living
+  conditions 1–2 of 5, and 困境 as 低保/特困 (`dibao_or_tekun`).
+- The official checklist: mandatory-report rule flags first, then 监护情况评估 差/一般 and the riskier
+  guardianship types — a hand-made points score (coarse, many ties).
+- A three-term heuristic: the sum of the percentile ranks of the checklist score, prior incidents and the
+  unexcused-absence rate (what an analyst would try first with a spreadsheet).
 - Logistic regression on the same indicators (median-imputed with missing-value indicators, standardized).
 """
 
@@ -57,4 +66,49 @@ def logistic_baseline(seed: int = 0) -> Pipeline:
         SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
         StandardScaler(),
         LogisticRegression(C=0.1, max_iter=500, random_state=seed),
+    )
+
+
+TIER_POINTS = 1e4  # a tier outranks any number of overdue days
+
+
+def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in frame:
+        return np.full(len(frame), np.nan)
+    return frame[name].to_numpy(dtype="float64", na_value=np.nan)
+
+
+def tier(frame: pd.DataFrame) -> np.ndarray:
+    """0 red, 1 orange, 2 yellow, 3 green (see the module docstring for how each fact is read)."""
+    registry, visit = _column(frame, "registry_guardianship_assessment"), _column(frame, "last_carer_rating")
+    assessment = np.fmax(registry, visit)
+    red = _column(frame, "prior_incidents_365d") > 0
+    concern = (_column(frame, "last_carer_rating") == 2) | (_column(frame, "last_living_conditions") <= 2)
+    orange = (assessment == 2) | (_column(frame, "guardianship_unsupervised") == 1) | concern
+    yellow = (
+        (assessment == 1)
+        | (_column(frame, "dibao_or_tekun") == 1)
+        | (_column(frame, "guardianship_parent_incapable") == 1)
+    )
+    return np.select([red, orange, yellow], [0, 1, 2], default=3)
+
+
+def tier_rule_score(frame: pd.DataFrame) -> np.ndarray:
+    """Higher = visited first: the tier, then the days a visit is overdue (never visited = most overdue)."""
+    overdue = _column(frame, "visit_overdue_days")
+    overdue = np.clip(np.nan_to_num(overdue, nan=TIER_POINTS - 1), 0, TIER_POINTS - 1)
+    return (3 - tier(frame)) * TIER_POINTS + overdue
+
+
+def _pct_rank(values: np.ndarray) -> np.ndarray:
+    # missing counts as the lowest value: the heuristic has nothing to go on
+    return pd.Series(np.nan_to_num(values, nan=-np.inf)).rank(method="average", pct=True).to_numpy()
+
+
+def three_term_score(frame: pd.DataFrame) -> np.ndarray:
+    """Rank sum of the checklist score, prior incidents (365 days) and unexcused absence (30 days)."""
+    return (
+        _pct_rank(checklist_score(frame))
+        + _pct_rank(_column(frame, "prior_incidents_365d"))
+        + _pct_rank(_column(frame, "unexcused_absence_rate_30d"))
     )

@@ -114,7 +114,7 @@ def _print_training(trained: object) -> None:
     for key in keys:
         if key in result.metrics["model"]:
             table.add_row(key, *(f"{result.metrics[m].get(key, float('nan')):.4f}" for m in result.metrics))
-    console = Console()
+    console = Console(width=max(Console().width, 160))  # seven scorers side by side: never fold a metric name
     console.print(table)
     flagged = result.fairness[result.fairness["flagged"] != ""] if not result.fairness.empty else []
     unjudged = [f"{j.attribute}={u}" for j in result.judgement for u in j.unjudged]

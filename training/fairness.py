@@ -9,7 +9,6 @@ group holds enough positives for the rate to mean something.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -17,17 +16,13 @@ from fairlearn.metrics import MetricFrame
 
 BAND = (0.8, 1.25)
 RATE_METRICS = ("selection_rate", "precision", "tpr", "fpr", "fnr")
-# The promotion gate: recall among children who did have an outcome (a model that misses one group's at-risk
-# children more often is the harm we refuse), the false-positive rate (visits spent on — and attention drawn
-# to — one group's children without cause) and the selection rate (who gets visited at all).
-GATE_METRICS = ("tpr", "fpr", "selection_rate")
-# Reported in the fairness table but not gated: at k children per township and cycle a group's selected
-# children (precision) and outcomes (calibration) are counted in single digits, so their ratios are noise.
-REPORTED_ONLY = ("precision", "calibration")
-# The capacity list takes k children per township, so a township's selection rate is k / its size and its
-# false-positive rate about (k - hits) / its children without an outcome: facts of the visit plan and the
-# township's size, not of the model. Townships are judged on recall only.
-NOT_GATED: dict[str, tuple[str, ...]] = {"township_code": ("fpr", "selection_rate")}
+# The promotion gate judges recall only (training.fairness_gate: an interval per group, townships at capacity
+# proportional to their size): a list that misses one group's at-risk children more often is the harm we
+# refuse. The other rates are reported in the fairness table but not gated: with a calibrated score a group
+# with more risk is rightly selected (and falsely alarmed) more often; at capacity a group's selected children
+# and outcomes are counted in single digits, so precision and calibration ratios are mostly noise.
+GATE_METRICS = ("tpr",)
+REPORTED_ONLY = ("fpr", "selection_rate", "precision", "calibration")
 GATE_LABELS = {"tpr": "recall@k", "fpr": "false-positive rate@k", "selection_rate": "selection rate"}
 
 
@@ -159,78 +154,6 @@ def fairness_report(
         t.insert(0, "attribute", attribute)
         parts.append(t)
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-
-
-def _support(row: pd.Series, ref: pd.Series, metric: str) -> float:
-    """Events behind a group's rate: its outcomes for recall; for the false-positive and selection rates the
-    count expected at the reference group's rate (a rate of 3 % over 100 children rests on 3 children)."""
-    if metric == "tpr":
-        return float(row["positives"])
-    if metric == "fpr":
-        return float(row["n"] - row["positives"]) * float(np.nan_to_num(ref["fpr"]))
-    return float(row["n"]) * float(np.nan_to_num(ref["selection_rate"]))
-
-
-@dataclass(frozen=True)
-class Judgement:
-    """What the fairness gate sees for one attribute."""
-
-    attribute: str
-    worst: float | None  # the judged gated ratio farthest from 1 (None: nothing could be judged)
-    metric: str | None
-    group: str | None
-    reference: str
-    unjudged: tuple[str, ...]  # "group: metric (support)" for every (group, metric) too small to judge
-
-    def describe(self) -> str:
-        if self.worst is None:
-            return f"{self.attribute}: no group large enough to judge"
-        return (
-            f"{self.attribute}: worst {GATE_LABELS[self.metric or '']} ratio {self.worst:.2f} "
-            f"(group {self.group} vs {self.reference})"
-        )
-
-
-def gate_judgement(
-    report: pd.DataFrame, min_events: int = 10, metrics: Sequence[str] = GATE_METRICS
-) -> list[Judgement]:
-    """Per attribute, the gated ratio farthest from 1 among the (group, metric) pairs with at least
-    `min_events` events behind both the group's and the reference group's rate, and the pairs left
-    unjudged."""
-    out: list[Judgement] = []
-    if report.empty:
-        return out
-    for attribute, part in report.groupby("attribute", sort=False):
-        ref = part[part["reference"]].iloc[0]
-        gated = [m for m in metrics if m not in NOT_GATED.get(str(attribute), ())]
-        worst: tuple[float, float, str, str] | None = None  # (|log ratio|, ratio, metric, group)
-        unjudged: list[str] = []
-        for _, row in part[~part["reference"]].iterrows():
-            for m in gated:
-                support = min(_support(row, ref, m), _support(ref, ref, m))
-                ratio = row[f"{m}_ratio"]
-                if support < min_events or np.isnan(ratio):
-                    unjudged.append(f"{row['group']}: {GATE_LABELS[m]} ({support:.0f} < {min_events} events)")
-                    continue
-                far = abs(float(np.log(max(ratio, 1e-9))))
-                if worst is None or far > worst[0]:
-                    worst = (far, float(ratio), m, str(row["group"]))
-        out.append(
-            Judgement(
-                str(attribute),
-                worst[1] if worst else None,
-                worst[2] if worst else None,
-                worst[3] if worst else None,
-                str(ref["group"]),
-                tuple(unjudged),
-            )
-        )
-    return out
-
-
-def gate_disparities(report: pd.DataFrame, min_events: int = 10) -> dict[str, float]:
-    """For each attribute with something judged, its worst gated ratio ({attribute: ratio})."""
-    return {j.attribute: j.worst for j in gate_judgement(report, min_events) if j.worst is not None}
 
 
 def to_markdown(table: pd.DataFrame, digits: int = 3) -> str:

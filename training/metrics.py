@@ -137,3 +137,19 @@ def oracle_ratios(frame: pd.DataFrame, score: np.ndarray, k: int) -> dict[str, f
         best10, _ = precision_recall(y, top_pct_mask(frame, oracle, 0.10))
         out[f"{name}_at_10pct"] = mine10 / best10 if best10 else float("nan")
     return out
+
+
+def detection_shares(frame: pd.DataFrame, selected: np.ndarray) -> dict[str, float]:
+    """Of the true outcomes (simulated data), the share detected among children on the list and among the
+    rest: a list that mostly finds what its own visits detect shows a gap here (surveillance bias)."""
+    known = truth_rows(frame)
+    if known is None:
+        return {}
+    truth = frame["true_label"].to_numpy()[known] == 1
+    found = frame["label"].to_numpy()[known] == 1
+    inside = np.asarray(selected)[known]
+    out = {}
+    for name, part in (("detected_share_in_top_k", inside), ("detected_share_outside_top_k", ~inside)):
+        n = int((truth & part).sum())
+        out[name] = float((found & truth & part).sum() / n) if n else float("nan")
+    return out

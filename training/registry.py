@@ -5,9 +5,10 @@ Aliases only (no stages). The champion history is a JSON list of versions kept i
 
 1. quality   — the challenger's precision@k is not worse than the champion's beyond `margin` (relative), both
                scored now on the challenger's own test window (the same rows, the same k);
-2. fairness  — every audit attribute's worst judged ratio of recall@k, false-positive rate@k and selection
-               rate lies within 0.8–1.25, or was accepted with a reason (the version tag
-               `accepted_disparity_<attribute>`); groups too small to judge are named, never passed silently;
+2. fairness  — no audit attribute has a group whose recall ratio lies outside 0.8–1.25 with its whole
+               bootstrap interval (training.fairness_gate; against detected and, in simulation, true
+               outcomes), unless accepted with a reason (the version tag `accepted_disparity_<attribute>`);
+               groups too few to judge are named, never passed silently;
 3. calibration — the challenger's expected calibration error on its test window is under `ece_bound`.
 
 Every attempt leaves its verdicts on the version (`gate_<name>` = PASS/FAIL, `gate_<name>_detail`), so the
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from shouhu_core.model_contract import CHALLENGER, CHAMPION, GATES, HISTORY_TAG, PASS, history_of
 from training.fairness import BAND, GATE_LABELS, GATE_METRICS, REPORTED_ONLY
+from training.fairness_gate import FAIL
 from training.tracking import TEST_WINDOW, UNJUDGED_TAG, clip, registered_aliases
 
 if TYPE_CHECKING:  # mlflow and pandas load only when a command runs
@@ -144,6 +146,43 @@ def quality_gate(uri: str, name: str, version: str, champion: str | None, margin
 
 
 def fairness_gate(tags: dict[str, str], band: tuple[float, float] = BAND) -> Gate:
+    """The verdicts the run recorded (`fairness_verdict_<attribute>`); a version logged before runs recorded
+    verdicts is judged by its worst point ratios (`_point_fairness_gate`)."""
+    verdicts = {
+        k.removeprefix("fairness_verdict_"): v for k, v in tags.items() if k.startswith("fairness_verdict_")
+    }
+    if not verdicts:
+        return _point_fairness_gate(tags, band)
+    problems, accepted, passed, too_few = [], [], [], []
+    for attribute, verdict in sorted(verdicts.items()):
+        where = tags.get(f"fairness_worst_{attribute}", attribute)
+        if verdict == FAIL:
+            reason = tags.get(f"accepted_disparity_{attribute}")
+            (accepted if reason else problems).append(f"{where} accepted: {reason}" if reason else where)
+        else:
+            (passed if verdict == "PASS" else too_few).append(attribute)
+    notes = [f"gated: {tags.get('fairness_gated', 'recall ratio with an interval')}"]
+    if passed:
+        notes.append(f"no group outside {band[0]}–{band[1]}: {', '.join(passed)}")
+    if too_few:
+        notes.append(f"NO group large enough to judge: {', '.join(too_few)}")
+    notes += accepted
+    unjudged = tags.get(UNJUDGED_TAG, "")
+    if unjudged and unjudged != "none":
+        notes.append(f"too few to judge (不足以判断): {unjudged}")
+    notes.append(f"{', '.join(REPORTED_ONLY)} by group reported in fairness/fairness.md, not gated")
+    if problems:
+        return Gate(
+            "fairness",
+            False,
+            "; ".join(problems)
+            + " (accept with --accept-disparity ATTRIBUTE=REASON if justified); "
+            + "; ".join(notes),
+        )
+    return Gate("fairness", True, "; ".join(notes))
+
+
+def _point_fairness_gate(tags: dict[str, str], band: tuple[float, float]) -> Gate:
     lo, hi = band
     problems, accepted, within = [], [], []
     for key, value in sorted(tags.items()):

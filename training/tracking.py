@@ -23,7 +23,7 @@ import pandas as pd
 import shouhu_core
 from shouhu_core.model_contract import CHALLENGER, CHAMPION, HISTORY_TAG
 from training import model_card_zh, pyfunc, report
-from training.fairness import GATE_LABELS, GATE_METRICS, NOT_GATED, Judgement
+from training.fairness_gate import MAX_WIDTH, Judgement, checks_table
 from training.pipeline import TrainResult
 
 if TYPE_CHECKING:
@@ -150,16 +150,22 @@ def pip_requirements() -> list[str]:
 
 
 def fairness_tags(judgement: list[Judgement]) -> dict[str, str]:
-    """What the fairness gate reads: `disparity_<attribute>` (the worst judged ratio), where it is, which
-    rates are gated, and every (group, rate) too small to judge."""
-    gated = ", ".join(GATE_LABELS[m] for m in GATE_METRICS)
-    exceptions = "; ".join(
-        f"not {' or '.join(GATE_LABELS[m] for m in ms)} for {attr} (set by k per township and its size)"
-        for attr, ms in NOT_GATED.items()
-    )
-    tags = {"fairness_gated": f"{gated}; {exceptions}" if exceptions else gated}
-    tags |= {f"disparity_{j.attribute}": f"{j.worst:.4f}" for j in judgement if j.worst is not None}
-    tags |= {f"fairness_worst_{j.attribute}": j.describe() for j in judgement}
+    """What the fairness gate reads: `fairness_verdict_<attribute>` (FAIL / PASS / TOO FEW), the worst group
+    with its interval (`fairness_worst_<attribute>`), `disparity_<attribute>` (that ratio, for display) and
+    every group too small to judge."""
+    tags = {
+        "fairness_gated": (
+            "recall ratio per group with a 95% bootstrap interval; fails when the interval and the point lie "
+            f"outside 0.8–1.25; too few to judge when upper/lower > {MAX_WIDTH:g}; on the top 10% of each "
+            "township's list (or capacity, if larger)"
+        )
+    }
+    for j in judgement:
+        tags[f"fairness_verdict_{j.attribute}"] = j.verdict
+        tags[f"fairness_worst_{j.attribute}"] = clip(j.describe(), 1000)
+        worst = j.worst()
+        if worst is not None:
+            tags[f"disparity_{j.attribute}"] = f"{worst.ratio:.4f}"
     unjudged = [f"{j.attribute}={item}" for j in judgement for item in j.unjudged]
     tags[UNJUDGED_TAG] = clip("; ".join(unjudged)) if unjudged else "none"
     return tags
@@ -218,6 +224,7 @@ def _write_artifacts(result: TrainResult, folder: Path, card: str, spec_path: Pa
     report.pr_plot(result, folder / "plots" / "pr_curve.png")
     report.shap_beeswarm(result, folder / "plots" / "shap_beeswarm.png")
     result.fairness.to_csv(folder / "fairness" / "fairness.csv", index=False)
+    checks_table(result.judgement).to_csv(folder / "fairness" / "gate.csv", index=False)
     (folder / "fairness" / "fairness.md").write_text(report.to_markdown(result.fairness), encoding="utf-8")
     result.backtest.to_csv(folder / "evaluation" / "backtest.csv", index=False)
     for name, curve in result.calibration.items():

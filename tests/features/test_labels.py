@@ -94,3 +94,28 @@ def test_truth_gives_true_label_and_hidden_risk_by_pseudonymous_key(tmp_path: Pa
     one, two = m.loc[child_key("SRC-1", secret)], m.loc[child_key("SRC-2", secret)]
     assert (one["label"], one["true_label"], one["true_risk"]) == (0, 1.0, 0.3)  # undetected, still true
     assert (two["true_label"], two["true_risk"]) == (0.0, 0.05)
+
+
+def test_a_minor_injury_counts_in_neither_the_detected_nor_the_true_label(tmp_path: Path) -> None:
+    secret = "features-test-secret"
+    f = WarehouseFactory().add("children_registry", registry_row(child_key=child_key("SRC-1", secret)))
+    truth = tmp_path / "truth"
+    truth.mkdir()
+    pd.DataFrame(
+        {
+            "outcome_id": ["O1"],
+            "child_id": ["SRC-1"],
+            "outcome_type": ["injury"],
+            "event_time": [T("2024-04-01")],
+            "detected": [False],
+            "detected_at": [None],
+            "incident_id": [None],
+            "severity": ["minor"],
+        }
+    ).to_parquet(truth / "outcomes.parquet")
+    pd.DataFrame({"child_id": ["SRC-1"], "date": [T("2024-03-01")], "true_risk_90d": [0.3]}).to_parquet(
+        truth / "child_risk.parquet"
+    )
+    wh = f.build(tmp_path / "wh.duckdb")
+    m = build_matrix(wh, ["2024-03-01"], truth_dir=truth, pseudonym_secret=secret)
+    assert m["true_label"].tolist() == [0.0]

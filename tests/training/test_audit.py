@@ -139,3 +139,26 @@ def test_audit_explains_a_bad_request(scored: Path, args: list[str], message: st
     result = _run("--scores", str(scored), *args)
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_a_shouhu_scores_file_is_audited_on_the_list_as_shipped(tmp_path: Path) -> None:
+    """Rule-flagged children come first whatever their score, ties go by child key, one list per as-of
+    date: the audit selects what `shouhu_core.list_order` selects, not the raw top scores."""
+    from shouhu_core.list_order import list_ranks
+    from training.audit import selection
+
+    frame = pd.DataFrame(
+        {
+            "child_key": ["k5", "k4", "k3", "k2", "k1", "k6"],
+            "as_of": ["2024-01-01"] * 3 + ["2024-02-01"] * 3,
+            "township_code": ["360321100000"] * 6,
+            "rule_flags": ["", "", "living_alone", "", "", ""],
+            "probability": [0.9, 0.5, 0.1, 0.4, 0.4, 0.5],
+            "outcome": [1, 0, 1, 0, 1, 0],
+        }
+    )
+    picked = selection(frame, "probability", top_k=2)
+    # Jan: the flagged k3 then k5 (0.9), not k4 (0.5); Feb: k6 (0.5), the 0.4 tie by child key: k1, not k2
+    assert picked.tolist() == [True, False, True, False, True, True]
+    shipped = list_ranks(frame, "county", 2, score=frame["probability"].to_numpy())["selected"]
+    assert picked.tolist() == shipped.tolist()
