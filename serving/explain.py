@@ -87,3 +87,16 @@ def rule_flags(joined: str) -> list[dict[str, str]]:
 
 def band_zh(band: str) -> str:
     return RISK_LEVEL.get(band, band)
+
+
+FLAGGED = "强制报告"  # what a rule-flagged child shows instead of a colour band
+
+
+def shown_band(band: str, flagged: bool) -> str:
+    """The band a person sees: a rule-flagged child is always red, never green, whatever its score (its
+    mandatory-report situation comes first). The score's own band stays available as `model_band`."""
+    return "red" if flagged else band
+
+
+def band_label(band: str, flagged: bool) -> str:
+    return FLAGGED if flagged else band_zh(band)

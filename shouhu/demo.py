@@ -457,7 +457,9 @@ def demo(
         f"ready: {world.children} children, champion v{world.model_version}"
         + (f" (reused: {', '.join(world.reused)})" if world.reused else "")
     )
-    counts = demo_counts(settings.warehouse, children, world.children, world.village)
+    counts = demo_counts(
+        settings.warehouse, children, world.children, world.village, settings.as_of or world.as_of
+    )
     say(counts.line(world.area_names.get(world.village) or world.village))  # why 600, 668 and 434 differ
     url = f"http://127.0.0.1:{port}/"
     _print_accounts(console, accounts, world.area_names, url)

@@ -61,7 +61,14 @@ def cohort_sizes(warehouse: Path, as_of: dt.date, village: str) -> tuple[int, in
     )
 
 
-def demo_counts(warehouse: Path, registered_at_start: int, in_registry: int, village: str) -> DemoCounts:
-    as_of = lists_as_of(warehouse)
+def demo_counts(
+    warehouse: Path,
+    registered_at_start: int,
+    in_registry: int,
+    village: str,
+    as_of: dt.date | None = None,
+) -> DemoCounts:
+    """`as_of`: the date the demo serves its lists for (it follows the feeds); else serving's default."""
+    as_of = as_of or lists_as_of(warehouse)
     in_cohort, in_village = cohort_sizes(warehouse, as_of, village) if as_of else (0, 0)
     return DemoCounts(registered_at_start, in_registry, as_of, in_cohort, in_village)

@@ -18,7 +18,7 @@ from data_contracts.enums import (
     WORKER_ROLE,
 )
 from data_contracts.feeds import FEEDS
-from serving import localtime, schemas
+from serving import explain, localtime, schemas
 from serving.decisions import ACTION_ZH, Action
 
 NOTE = "评分仅供参考，由工作人员决定"
@@ -52,17 +52,9 @@ def band_zh(band: str | None) -> str:
     return RISK_LEVEL.get(band or "", band or "—")
 
 
-FLAGGED = "强制报告"  # what a rule-flagged child shows instead of a colour band
-
-
-def shown_band(band: str, flagged: bool) -> str:
-    """The band a page colours a child with: a rule-flagged child is always red, never green, whatever its
-    score (its mandatory-report situation comes first)."""
-    return "red" if flagged else band
-
-
-def band_label(band: str, flagged: bool) -> str:
-    return FLAGGED if flagged else band_zh(band)
+FLAGGED = explain.FLAGGED
+shown_band = explain.shown_band  # one rule for what a person sees, shared with the API
+band_label = explain.band_label
 
 
 def percentile_text(percentile: float | None) -> str:

@@ -66,6 +66,9 @@ def test_a_rule_flagged_child_tops_the_list_with_the_rule_named_even_with_the_lo
     ]
     assert rows[0]["rule_flags"][0]["label_zh"]
     assert rows[0]["probability"] == min(row["probability"] for row in rows)
+    # shown as a mandatory-report child (red, 强制报告), never in its score's colour; the score's band kept
+    assert (rows[0]["band"], rows[0]["band_zh"]) == ("red", "强制报告")
+    assert rows[0]["model_band"] in ("green", "yellow", "orange")  # the lowest score of the village
     rest = [row["probability"] for row in rows[1:]]
     assert rest == sorted(rest, reverse=True)
 

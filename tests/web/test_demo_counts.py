@@ -12,8 +12,8 @@ def test_the_demo_counts_line_gives_the_totals_the_county_and_village_lists_show
     from shouhu.demo_counts import demo_counts
 
     world = web_world.world
-    counts = demo_counts(
-        web_world.settings.warehouse, web_world.county.children, world.children, world.village
+    counts = demo_counts(  # as `shouhu demo` counts: for the date its lists are served at
+        web_world.settings.warehouse, web_world.county.children, world.children, world.village, world.as_of
     )
     import httpx
 
