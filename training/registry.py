@@ -171,15 +171,7 @@ def fairness_gate(tags: dict[str, str], band: tuple[float, float] = BAND) -> Gat
     if unjudged and unjudged != "none":
         notes.append(f"too few to judge (不足以判断): {unjudged}")
     notes.append(f"{', '.join(REPORTED_ONLY)} by group reported in fairness/fairness.md, not gated")
-    if problems:
-        return Gate(
-            "fairness",
-            False,
-            "; ".join(problems)
-            + " (accept with --accept-disparity ATTRIBUTE=REASON if justified); "
-            + "; ".join(notes),
-        )
-    return Gate("fairness", True, "; ".join(notes))
+    return _fairness_verdict(problems, notes)
 
 
 def _point_fairness_gate(tags: dict[str, str], band: tuple[float, float]) -> Gate:
@@ -210,6 +202,10 @@ def _point_fairness_gate(tags: dict[str, str], band: tuple[float, float]) -> Gat
     if unjudged and unjudged != "none":
         notes.append(f"not judged, too few events: {unjudged}")
     notes.append(f"{' and '.join(REPORTED_ONLY)} by group reported in fairness/fairness.md, not gated")
+    return _fairness_verdict(problems, notes)
+
+
+def _fairness_verdict(problems: list[str], notes: list[str]) -> Gate:
     if problems:
         return Gate(
             "fairness",
