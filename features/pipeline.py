@@ -154,7 +154,9 @@ def build_matrix(
             outcomes, risk = truth_frames(Path(truth_dir), pseudonym_secret)
             wh.load_frame(TRUTH_OUTCOMES, outcomes)
             wh.load_frame(TRUTH_RISK, risk)
-        key = (spec.hash, horizon_days, wh.key, wh.available(), truth_dir is not None, prefix_sums)
+        # the tables' columns belong to the key: two warehouses at the same place (a copy, a re-ingest with
+        # lineage columns) can differ in schema, and a plan compiled for one must not be replayed on the other
+        key = (spec.hash, horizon_days, wh.key, wh.layout(), truth_dir is not None, prefix_sums)
         plan = _PLANS.get(key)
         if plan is None:
             wh.recorded.clear()

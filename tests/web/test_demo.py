@@ -72,9 +72,10 @@ def test_shouhu_demo_prints_a_refused_promotion_and_exits_without_a_traceback(tm
     gates refuse it, and the command names each failed gate with what to do, exits 1, and serves nothing.
 
     An empty registry makes its first model champion without gates (training.tracking), so the county is built
-    first (50 children, the CLI's smallest, with a run that judges every group holding one event, whose small
-    groups fall outside the fairness band) and its champion alias is then withdrawn, as one can in the MLflow
-    UI; `shouhu demo` reuses the county and the trained model and runs the gates on it."""
+    first (50 children, the CLI's smallest) and its champion alias is then withdrawn, as one can in the MLflow
+    UI; `shouhu demo` reuses the county and the trained model and runs the gates on it. A county this small is
+    "too few to judge" for fairness, so the version carries the verdict a run records for a disparity whose
+    whole interval lies outside the band (`fairness_verdict_sex` = FAIL); the gate reads it as any."""
     import mlflow
     from mlflow import MlflowClient
     from typer.testing import CliRunner
@@ -97,15 +98,19 @@ def test_shouhu_demo_prints_a_refused_promotion_and_exits_without_a_traceback(tm
     uris = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
     try:
         settings = get_settings()
-        judge_every_group = TrainConfig(
+        small_run = TrainConfig(
             n_folds=1, test_dates=6, calibration_dates=2, with_logreg=False, min_positives=1, k=3
         )
         built = demo.build_world(
-            settings, demo.default_county(50), train_config=judge_every_group, progress=False
+            settings, demo.default_county(50), train_config=small_run, progress=False
         )
         uri, name = settings.mlflow_tracking_uri, settings.model_name
         c = MlflowClient(tracking_uri=uri, registry_uri=uri)
         c.delete_registered_model_alias(name, "champion")
+        c.set_model_version_tag(name, built.model_version, "fairness_verdict_sex", "FAIL")
+        c.set_model_version_tag(
+            name, built.model_version, "fairness_worst_sex", "sex: recall ratio F/M 0.62 [0.45, 0.78]"
+        )
 
         result = CliRunner().invoke(app, ["demo", "--no-serve", "--children", "50"])
         verdicts = c.get_model_version(name, built.model_version).tags
