@@ -61,6 +61,8 @@ def get_or_create(
     as_of: dt.date,
     principal: Principal,
 ) -> VisitList:
+    """The scope's persisted list for the date, created if missing. A new list is flushed, not committed: the
+    caller commits it with the audit row of the read, so a list never exists without its audited read."""
     existing = find_list(session, scope, as_of, model)
     if existing is not None:
         return existing
@@ -98,7 +100,7 @@ def get_or_create(
             )
             for r in ranked.itertuples(index=False)
         )
-        session.commit()
+        session.flush()  # committed by the caller, together with the audit row of the read
     except IntegrityError:  # another request created the same list a moment earlier: use theirs
         session.rollback()
         existing = find_list(session, scope, as_of, model)

@@ -105,7 +105,9 @@ def monthly_job(
 
             settings.require_secrets("pseudonym_secret")
             say(f"ingesting {feeds}")
-            ingest_folder(feeds, settings.warehouse, settings.pseudonym_secret.get_secret_value())
+            ingested = ingest_folder(feeds, settings.warehouse, settings.pseudonym_secret.get_secret_value())
+            if ingested.refused:
+                raise ValueError(ingested.refused)
         report.step = "monitor"
         result = compute(settings, None)
         report.monitor_as_of = result.as_of.isoformat()

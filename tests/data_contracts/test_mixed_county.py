@@ -119,3 +119,31 @@ def test_a_new_quarter_of_the_same_county_with_a_correction_is_loaded(tmp_path: 
     report = run_ingest(tmp_path / "q2")
     assert report.refused is None
     assert report.feeds["visit_logs"].loaded == 20 and report.feeds["visit_logs"].quarantined == 1
+
+
+def test_retraining_stops_and_changes_nothing_when_the_months_feeds_are_refused(
+    two_counties: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from shouhu.schedule import monthly_job
+    from training.workflow import retrain
+
+    first, second = two_counties
+    warehouse = tmp_path / "wh.duckdb"
+    assert ingest(str(first), "--warehouse", str(warehouse))[0] == 0
+    before = _tables(warehouse)
+    settings = get_settings().model_copy(
+        update={
+            "warehouse": warehouse,
+            "data_dir": tmp_path,
+            "mlflow_tracking_uri": f"sqlite:///{tmp_path / 'mlflow.db'}",
+        }
+    )
+    with pytest.raises(ValueError, match=r"conflicting duplicates.*nothing was retrained"):
+        retrain(settings, second)
+
+    calls: list[str] = []
+    job = monthly_job(settings, second, force=True, say=lambda _m: None, retrain=lambda *_: calls.append("x"))
+    assert job.status == "failed" and job.step == "ingest", job.error
+    assert "conflicting duplicates" in (job.error or "")
+    assert calls == [] and _tables(warehouse) == before
+    assert job.champion_before is None and job.champion_after is None

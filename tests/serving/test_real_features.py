@@ -48,3 +48,21 @@ def test_the_cohort_is_scored_from_the_real_feature_matrix_and_cached(app, clien
     assert [(r.rank, r.child_key, r.rule_flags) for r in rows if r.rule_flags] == [
         (1, alone, "living_alone_or_unsupervised")
     ]
+
+
+def test_a_new_list_is_committed_only_with_the_audit_row_of_its_read(app, county) -> None:
+    from serving import audit
+    from serving.access import Principal, Role, Scope
+    from serving.visit_lists import find_list, get_or_create
+
+    svc = app.state.services
+    model = svc.champion.require()
+    who = Principal("county_staff", Role.county, f.COUNTY)
+    scope, as_of = Scope("village", f.VILLAGE_B1), dt.date(2024, 6, 2)
+    with svc.session() as reading, svc.session() as other:
+        created = get_or_create(reading, svc.scorer, svc.warehouse, model, scope, as_of, who)
+        assert created.id is not None
+        assert find_list(other, scope, as_of, model) is None  # not visible before the audit commits it
+        audit.record(reading, who, "read_visit_list", "ok", scope=str(scope), detail=f"list {created.id}")
+        other.rollback()  # a fresh snapshot
+        assert find_list(other, scope, as_of, model).id == created.id
