@@ -75,7 +75,7 @@ class ChildrenRegistry(Contract):
     exit_reason: Series[str] = enum(E.EXIT_REASON, "退出原因", nullable=True)
     sex: Series[str] = enum(E.SEX, "性别")
     birth_date: Series[DateTime] = field("出生日期")
-    ethnicity_code: Series[str] = field("民族代码（GB 3304）", str_matches=r"^\d{2}$")
+    ethnicity_code: Series[str] = enum(E.ETHNICITY, "民族代码（GB 3304）")
     hukou_registered: Series[Bool] = field("是否登记户口")
     hukou_area_code: Series[str] = field("户籍所在地区划代码", optional=True, str_matches=CODE12)
     residence_village_code: Series[str] = field("现居住地（村/居）区划代码", str_matches=CODE12)

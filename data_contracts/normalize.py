@@ -19,14 +19,20 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from data_contracts.enums import Vocabulary
+from data_contracts.enums import ETHNICITY, Vocabulary
 from data_contracts.fields import SET_SEPARATOR
 
 NULL_TOKENS = frozenset({"", "nan", "null", "n/a", "nat", "<na>"})  # not "none": a code of several enums
 TRUE_TOKENS = frozenset({"是", "true", "t", "yes", "y", "1", "1.0"})
 FALSE_TOKENS = frozenset({"否", "false", "f", "no", "n", "0", "0.0"})
 # Common spellings that are not the official term; matched after NFKC and with spaces removed.
-VARIANTS: dict[str, str] = {"男性": "M", "女性": "F"}
+VARIANTS: dict[str, str] = {
+    "男性": "M",
+    "女性": "F",
+    # 民族 written without 族 (汉, 土家) or as a number that lost its leading zero in a spreadsheet (1 → 01)
+    **{term.removesuffix("族"): code for code, term in ETHNICITY.items() if term.endswith("族")},
+    **{str(int(code)): code for code in ETHNICITY},
+}
 SET_SPLIT = re.compile(r"[、,;，；|]")
 _DATE = re.compile(
     r"^(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?"

@@ -77,7 +77,10 @@ def test_a_registry_exported_with_the_county_systems_chinese_headers_in_gbk_load
     tmp_path: Path, run_ingest: Ingest, warehouse: Path
 ) -> None:
     folder = write_world(tmp_path / "in", only=("admin_units", "schools", "workers"))
-    children = [row("children_registry"), row("children_registry", child_id="C002", sex="男")]
+    children = [
+        row("children_registry"),
+        row("children_registry", child_id="C002", sex="男", ethnicity_code="苗族"),  # names, as exports carry
+    ]
     table = _table(children, COUNTY_REGISTRY_HEADERS)
     table["家长微信"] = ["wx-1", "wx-2"]  # a column no contract knows
     table["家庭住址"] = ["某村1组", "某村2组"]  # a column the contract leaves out on purpose
@@ -91,6 +94,7 @@ def test_a_registry_exported_with_the_county_systems_chinese_headers_in_gbk_load
     assert (c.rows, c.header, c.blank, c.read, c.loaded, c.quarantined, c.duplicate) == (3, 1, 0, 2, 2, 0, 0)
     assert result.unknown_columns == ["家长微信"] and result.not_loaded_columns == ["家庭住址"]
     assert _count(warehouse, "SELECT count(*) FROM children_registry WHERE sex = 'M'") == 1
+    assert _count(warehouse, "SELECT count(*) FROM children_registry WHERE ethnicity_code = '06'") == 1
     con = connect(warehouse)
     try:  # the columns not loaded are nowhere in the warehouse
         tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]

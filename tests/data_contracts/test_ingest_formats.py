@@ -130,6 +130,22 @@ def test_sex_official_terms_and_codes_map_to_codes() -> None:
     assert [parse_code(v, E.SEX) for v in ["男", "女", "M", "f", "男性"]] == ["M", "F", "M", "F", "M"]
 
 
+def test_ethnicity_names_short_names_and_numbers_that_lost_their_zero_map_to_gb3304_codes() -> None:
+    given = ["汉族", "汉", "苗族", "土家", "１", "6", "06", "97", "火星族"]
+    assert [parse_code(v, E.ETHNICITY) for v in given] == [
+        "01",
+        "01",
+        "06",
+        "15",
+        "01",
+        "06",
+        "06",
+        "97",
+        "火星族",
+    ]
+    assert "火星族" not in E.ETHNICITY  # an unknown name stays as written, for the contract's check to report
+
+
 @pytest.mark.parametrize("name", [n for n in dir(E) if n.isupper() and isinstance(getattr(E, n), dict)])
 def test_every_official_chinese_term_of_every_vocabulary_maps_to_its_code(name: str) -> None:
     vocab = getattr(E, name)
