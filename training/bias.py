@@ -1,9 +1,9 @@
 """Label schemes against surveillance bias: what the booster learns from (`TrainConfig.label_scheme`).
 
 The label is a *detected* outcome, and a home visit finds outcomes nobody else reported (an unsupervised
-child, neglect, abuse, self-harm, an injury seen within days). Children who are visited more therefore carry more
-positive labels for the same true risk, and a model trained on them learns partly who gets looked at. Each
-scheme below changes only what the booster is fitted to; calibration still maps the margin to the rate of
+child, neglect, abuse, self-harm, an injury seen within days). Children who are visited more therefore carry
+more positive labels for the same true risk, and a model trained on them learns partly who gets looked at.
+Each scheme below changes only what the booster is fitted to; calibration still maps the margin to the rate of
 *detected* outcomes (the probability a page shows), and every metric is computed as before.
 
 - `detected` (the default): the detected label, unweighted.
