@@ -13,8 +13,8 @@ model, the ceiling and the hidden-risk oracle, and how often their true outcomes
 their under-recall comes from the label (ceiling fixes it), the features (ceiling does not, oracle does) or
 their risk (oracle does not either).
 
-    .venv/bin/python benchmarks/bench_bias.py [--children 5000] [--train-seeds 21] \\
-        [--eval-seeds 22 23 24 25] [--work DIR]
+    .venv/bin/python benchmarks/bench_bias.py [--children 5000] [--train-seeds 21 22] \\
+        [--eval-seeds 23 24 25 26] [--work DIR]
 
 Counties are cached under --work (bench_train.county_matrix).
 """
@@ -69,7 +69,13 @@ def judged(frame: pd.DataFrame, score: np.ndarray, k: int) -> dict[str, float]:
     found = metrics.evaluate(frame, score, None, k)
     shares = metrics.detection_shares(frame, at_k)
     disabled = frame["has_disability"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-    return {
+    truth = frame["true_label"].to_numpy() == 1
+    counts = {
+        f"n_{who}_{what}": int((truth & part & sel).sum())
+        for who, part in (("disab", disabled), ("others", ~disabled))
+        for what, sel in (("true", np.ones(len(frame), dtype=bool)), ("at10", top10), ("atk", at_k))
+    }
+    return counts | {
         "oracle_true@k": ratios["oracle_ratio"],
         "oracle_true@10%": ratios["oracle_ratio_at_10pct"],
         "oracle_det@k": ratios["oracle_ratio_detected"],
@@ -97,6 +103,40 @@ def disability_profile(frame: pd.DataFrame) -> dict[str, float]:
     return out
 
 
+def _rounded(values: pd.Series) -> list[float]:
+    return np.round(values.to_numpy(dtype="float64"), 2).tolist()
+
+
+def measured_detection(frame: pd.DataFrame) -> pd.Series:
+    """What the exposure weights estimate, from the truth: detected over true outcome rate per stratum,
+    relative to the unvisited."""
+    from training.bias import exposure_stratum
+
+    frame = frame[frame["true_label"].notna()]
+    stratum = exposure_stratum(frame)
+    share = pd.Series(
+        {s: frame["label"][stratum == s].mean() / frame["true_label"][stratum == s].mean() for s in range(4)}
+    )
+    return share / share[0]
+
+
+def outcome_mix(matrix: pd.DataFrame, truth_dir: Path) -> pd.DataFrame:
+    """The county's true outcomes (label types) by disability and type: how many, and the share detected."""
+    from data_contracts.pseudonym import child_key
+    from features.labels import TRIVIAL
+    from shouhu.settings import get_settings
+
+    secret = get_settings().pseudonym_secret.get_secret_value()
+    out = pd.read_parquet(truth_dir / "outcomes.parquet")
+    out = out[~((out["outcome_type"] == TRIVIAL[0]) & (out["severity"].fillna("") == TRIVIAL[1]))]
+    out = out.assign(
+        child_key=out["child_id"].map({c: child_key(str(c), secret) for c in out["child_id"].unique()})
+    )
+    disabled = matrix.groupby("child_key")["has_disability"].max().astype(bool).rename("disability")
+    out = out.merge(disabled, left_on="child_key", right_index=True)
+    return out.groupby(["disability", "outcome_type"])["detected"].agg(["size", "sum"])
+
+
 def interval(diffs: np.ndarray) -> str:
     diffs = diffs[np.isfinite(diffs)]
     if len(diffs) < 2:
@@ -111,8 +151,8 @@ def main() -> None:
     )
     parser.add_argument("--children", type=int, default=5_000)
     parser.add_argument("--years", type=int, default=3)
-    parser.add_argument("--train-seeds", type=int, nargs="+", default=[21])
-    parser.add_argument("--eval-seeds", type=int, nargs="+", default=[22, 23, 24, 25])
+    parser.add_argument("--train-seeds", type=int, nargs="+", default=[21, 22])
+    parser.add_argument("--eval-seeds", type=int, nargs="+", default=[23, 24, 25, 26])
     parser.add_argument("--k", type=int, default=40, help="visits per township per cycle")
     parser.add_argument("--eval-dates", type=int, default=12, help="monthly lists judged per held-out county")
     parser.add_argument("--work", type=Path, default=Path("data/bench"))
@@ -126,10 +166,13 @@ def main() -> None:
 
     spec = load_spec()
     schemes = args.schemes or list(SCHEMES)
-    held_out = {}
+    held_out, mixes = {}, []
     for seed in args.eval_seeds:
         print(f"held-out county seed {seed}", flush=True)
-        held_out[seed] = evaluation_rows(county(args, seed), args.eval_dates)
+        whole = county(args, seed)
+        held_out[seed] = evaluation_rows(whole, args.eval_dates)
+        truth = args.work / f"county_{args.children}_{args.years}y_seed{seed}" / "sim" / "truth"
+        mixes.append(outcome_mix(whole, truth))
         print(
             f"  {len(held_out[seed]):,} rows, {held_out[seed]['as_of'].nunique()} lists, "
             f"{int(held_out[seed]['true_label'].sum()):,} true / {int(held_out[seed]['label'].sum()):,} "
@@ -142,10 +185,12 @@ def main() -> None:
             raise SystemExit(f"seed {train_seed} is both a training and a held-out county")
         print(f"training county seed {train_seed}", flush=True)
         matrix = county(args, train_seed)
-        rel = detection_exposure(observable(matrix))
+        seen = observable(matrix)
         print(
-            "  estimated detection of visit-findable outcomes by recorded visits in the last 90 days "
-            f"(0, 1, 2, 3+), relative to none: {np.round(rel.to_numpy(), 2).tolist()}",
+            "  detection by recorded visits in the last 90 days (0, 1, 2, 3+), relative to none:\n"
+            f"    estimated within tiers (the scheme's weights): {_rounded(detection_exposure(seen))}\n"
+            f"    estimated over all tiers: {_rounded(detection_exposure(seen, adjust_for_tier=False))}\n"
+            f"    measured (detected / true outcome rate, truth): {_rounded(measured_detection(seen))}",
             flush=True,
         )
         boosters = {}
@@ -179,7 +224,7 @@ def main() -> None:
     print("\nper held-out county")
     print(table.round(3).to_string(index=False))
     print("\nmean over held-out counties [min, max]")
-    figures = [c for c in table.columns if c not in ("train", "seed", "scheme")]
+    figures = [c for c in table.columns if c not in ("train", "seed", "scheme") and not c.startswith("n_")]
     summary = table.groupby("scheme", sort=False)[figures].agg(
         lambda v: f"{v.mean():.3f} [{v.min():.3f}, {v.max():.3f}]"
     )
@@ -191,6 +236,20 @@ def main() -> None:
         for figure in ("oracle_true@k", "oracle_true@10%", "true_p@k", "det_p@k", "disab_recall_ratio@10%"):
             diffs = (mine[figure] - base[figure]).to_numpy(dtype="float64")
             print(f"  {scheme:18s} {figure:24s} {interval(diffs)}")
+    print("\nrecall of true outcomes, children with a disability over others, pooled over held-out counties")
+    pooled = table.groupby("scheme", sort=False)[[c for c in table.columns if c.startswith("n_")]].sum()
+    for at in ("at10", "atk"):
+        ratio = (pooled[f"n_disab_{at}"] / pooled["n_disab_true"]) / (
+            pooled[f"n_others_{at}"] / pooled["n_others_true"]
+        )
+        pooled[f"recall_ratio_{at}"] = ratio.round(3)
+    print(pooled.to_string())
+    mix = pd.concat(mixes).groupby(level=[0, 1]).sum()
+    mix["detected_share"] = (mix["sum"] / mix["size"]).round(3)
+    print(
+        "\ntrue outcomes of the held-out counties (all dates) by disability and type, and the share detected"
+    )
+    print(mix.unstack(0).to_string())
     print("\nchildren with a disability vs others (held-out lists)")
     print(pd.DataFrame(profiles).round(4).T.to_string(header=False))
 

@@ -9,9 +9,9 @@ Each scheme below changes only what the booster is fitted to; calibration still 
 - `detected` (the default): the detected label, unweighted.
 - `exposure_weighted`: inverse detection-exposure weights. Children are grouped by their *recorded* exposure
   (visits in the last 90 days); in each group the ratio of visit-findable to visit-proof outcomes in the
-  detected label, over the same ratio among children with no visit, estimates how much more the group's
-  visit-findable outcomes get detected. A positive row is weighted by its inverse. Only recorded indicators
-  and detected labels enter, never the simulator's truth.
+  detected label, over the same ratio among children with no visit (within the same tier of the tier rule),
+  estimates how much more the group's visit-findable outcomes get detected. A positive row is weighted by
+  its inverse. Only recorded indicators and detected labels enter, never the simulator's truth.
 - `visit_proof`: a label counting only outcome types a visit never finds and other channels report
   (drowning: a clinic or hospital; dropout: the school roll; a missing child: the family and police).
 - `type_weighted`: the detected label, with positive rows whose outcomes are all visit-findable weighted down
@@ -60,18 +60,32 @@ def exposure_stratum(frame: pd.DataFrame) -> np.ndarray:
     return np.digitize(np.nan_to_num(visits, nan=0.0), EXPOSURE_BINS)
 
 
-def detection_exposure(frame: pd.DataFrame) -> pd.Series:
+def detection_exposure(frame: pd.DataFrame, adjust_for_tier: bool = True) -> pd.Series:
     """Per exposure stratum, the estimated detection of visit-findable outcomes relative to the unvisited:
-    (findable / reference outcomes in the stratum) over the same among children with no recorded visit.
-    Add-one smoothing keeps a stratum with few outcomes near 1."""
+    the ratio of findable to reference outcomes in the stratum over the same among children with no
+    recorded visit. Visits go to the children the tier rule ranks high, whose findable risk is higher for
+    real; so the ratio is pooled within tiers (training.baselines.tier, Mantel–Haenszel), each tier's
+    visited children compared with its unvisited. Half a count is added to every cell."""
+    from training.baselines import tier
+
     stratum = exposure_stratum(frame)
     findable = _any(frame, VISIT_FINDABLE)
     reference = _any(frame, EXPOSURE_REFERENCE)
-    ratio = {}
-    for s in range(len(EXPOSURE_BINS) + 1):
-        inside = stratum == s
-        ratio[s] = (findable[inside].sum() + 1.0) / (reference[inside].sum() + 1.0)
-    return pd.Series({s: r / ratio[0] for s, r in ratio.items()}, name="relative_detection")
+    tiers = tier(frame) if adjust_for_tier else np.zeros(len(frame), dtype="int64")
+    relative = {0: 1.0}
+    for s in range(1, len(EXPOSURE_BINS) + 1):
+        top = bottom = 0.0
+        for t in np.unique(tiers):
+            here, there = (tiers == t) & (stratum == s), (tiers == t) & (stratum == 0)
+            if not here.any() or not there.any():
+                continue
+            n = here.sum() + there.sum()
+            a_s, b_s = findable[here].sum() + 0.5, reference[here].sum() + 0.5
+            a_0, b_0 = findable[there].sum() + 0.5, reference[there].sum() + 0.5
+            top += a_s * b_0 / n
+            bottom += a_0 * b_s / n
+        relative[s] = top / bottom if bottom else 1.0
+    return pd.Series(relative, name="relative_detection")
 
 
 def exposure_weights(frame: pd.DataFrame, relative: pd.Series | None = None) -> np.ndarray:

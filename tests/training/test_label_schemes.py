@@ -35,20 +35,33 @@ def _rows(visits: int, findable: int, drowned: int, quiet: int) -> pd.DataFrame:
 
 
 def _exposed_county() -> pd.DataFrame:
-    # never visited: 2 neglect, 2 drownings; visited 3+ times: 8 neglect, 1 drowning (recorded, not true)
-    return pd.concat([_rows(0, 2, 2, 20), _rows(4, 8, 1, 20)], ignore_index=True)
+    # never visited: 2 neglect, 2 drownings; visited 3+ times: 4 neglect, 1 drowning (recorded, not true)
+    return pd.concat([_rows(0, 2, 2, 20), _rows(4, 4, 1, 20)], ignore_index=True)
 
 
 def test_exposure_weights_follow_the_recorded_visit_ratio_worked_out_by_hand() -> None:
     frame = _exposed_county()
     relative = detection_exposure(frame)
-    # stratum 0: (2+1)/(2+1) = 1; stratum 3+: (8+1)/(1+1) = 4.5; strata 1 and 2 are empty: 1/1 over 1
-    assert relative.tolist() == pytest.approx([1.0, 1.0, 1.0, 4.5])
+    # one tier (no tier indicators): 3+ visits (4.5/1.5) over none (2.5/2.5) = 3; strata 1, 2 are empty
+    assert relative.tolist() == pytest.approx([1.0, 1.0, 1.0, 3.0])
     weights = exposure_weights(frame)
     unvisited, visited = weights[:24], weights[24:]
     assert (unvisited == 1.0).all()
     positive = frame["label"].to_numpy()[24:] == 1
-    assert visited[positive] == pytest.approx(1 / 4.5) and (visited[~positive] == 1.0).all()
+    assert visited[positive] == pytest.approx(1 / 3) and (visited[~positive] == 1.0).all()
+
+
+def test_the_exposure_ratio_compares_visited_and_unvisited_children_of_the_same_tier() -> None:
+    # red tier (an incident this year): findable outcomes common, visited or not; green tier: rare, and never
+    # visited. Within the red tier visits change nothing, but the visited are all red.
+    red = pd.concat([_rows(0, 6, 2, 20), _rows(4, 6, 2, 20)], ignore_index=True).assign(
+        prior_incidents_365d=1
+    )
+    green = _rows(0, 2, 6, 20).assign(prior_incidents_365d=0)
+    frame = pd.concat([red, green], ignore_index=True)
+    assert detection_exposure(frame)[3] == pytest.approx(1.0)
+    # pooled over tiers: (6.5 / 2.5) over (8.5 / 8.5), the tier rule's targeting taken for detection
+    assert detection_exposure(frame, adjust_for_tier=False)[3] == pytest.approx(2.6)
 
 
 def test_exposure_weights_never_read_the_truth() -> None:
