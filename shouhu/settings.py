@@ -123,6 +123,12 @@ class Settings(BaseSettings):
     spark_master: str = Field(
         "local[*]", description="Spark master URL (local[*]: this machine; spark://host:7077 a cluster)."
     )
+    # What the booster learns from (training.bias.SCHEMES); checked when a training run starts.
+    label_scheme: str = Field(
+        "detected",
+        description="Training label: detected, exposure_weighted, visit_proof or type_weighted "
+        "(docs/evaluation.md).",
+    )
 
     @field_validator("timezone")
     @classmethod

@@ -34,6 +34,7 @@ SWEEP: list[tuple[str, list[str], dict[str, str]]] = [
     ("train without a warehouse", ["train"], {}),
     ("train with a missing truth folder", ["train", "--truth", "{tmp}/nowhere"], {}),
     ("train with a missing matrix", ["train", "--matrix", "{tmp}/nowhere.parquet"], {}),
+    ("train with an unknown label scheme", ["train", "--label-scheme", "truth"], {}),
     ("retrain without a warehouse", ["retrain"], {}),
     ("retrain with a missing feeds folder", ["retrain", "--feeds", "{tmp}/nowhere"], {}),
     ("promote without a model", ["promote"], {}),

@@ -163,19 +163,30 @@ def train(
             help="Simulator truth/ folder (evaluation against true outcomes).", callback=TRUTH_FOLDER
         ),
     ] = None,
+    label_scheme: Annotated[
+        str | None,
+        typer.Option(
+            help="What the model learns from: detected, exposure_weighted, visit_proof or type_weighted "
+            "(default: SHOUHU_LABEL_SCHEME)."
+        ),
+    ] = None,
 ) -> None:
     """Train, evaluate (vs the checklist and logistic regression, with fairness) and register a challenger."""
     _quiet_mlflow()
     from shouhu.settings import get_settings
     from training import workflow
+    from training.bias import SCHEMES
 
     settings = get_settings()
+    scheme = label_scheme or settings.label_scheme
+    if scheme not in SCHEMES:  # before the matrix is built, which can take minutes
+        _fail(f"shouhu train: unknown label scheme {scheme!r} (one of {', '.join(SCHEMES)})")
     settings.ensure_dirs()
     try:
         frame = workflow.load_matrix(
             settings, matrix, _date(date_from, "--from"), _date(date_to, "--to"), horizon, truth, say=_say
         )
-        trained = workflow.train(frame, settings, horizon_days=horizon, say=_say)
+        trained = workflow.train(frame, settings, horizon_days=horizon, label_scheme=label_scheme, say=_say)
     except _refused() as exc:
         _fail(f"shouhu train: {exc}")
     _print_training(trained)

@@ -70,9 +70,14 @@ def as_matrix(frame: pd.DataFrame, inputs: list[str]) -> np.ndarray:
 
 
 def fit_booster(
-    x: np.ndarray, y: np.ndarray, inputs: list[str], constraints: list[int], params: BoosterParams
+    x: np.ndarray,
+    y: np.ndarray,
+    inputs: list[str],
+    constraints: list[int],
+    params: BoosterParams,
+    weight: np.ndarray | None = None,
 ) -> lgb.Booster:
-    data = lgb.Dataset(x, label=y, feature_name=inputs, free_raw_data=True)
+    data = lgb.Dataset(x, label=y, weight=weight, feature_name=inputs, free_raw_data=True)
     return lgb.train(params.lgb_params(constraints), data, num_boost_round=params.n_estimators)
 
 
@@ -200,14 +205,24 @@ def fit_risk_model(
     spec: FeatureSpec,
     params: BoosterParams | None = None,
     label: str = "label",
+    scheme: str = "detected",
 ) -> ModelParts:
-    """Booster on `fit_rows`, isotonic calibration on the later `calibration_rows`, references from
-    `cohort`."""
+    """Booster on `fit_rows` (fitted to what `scheme` makes of them, training.bias), calibration of its
+    margin against `label` on the later `calibration_rows`, references from `cohort`."""
+    from training.bias import target
+
     params = params or BoosterParams()
     inputs = spec.model_inputs()
     constraints = monotone_constraints(inputs, spec.directions())
+    fitted = target(fit_rows, scheme) if scheme != "detected" else None
+    y = fitted.label if fitted else fit_rows[label].to_numpy()
     booster = fit_booster(
-        as_matrix(fit_rows, inputs), fit_rows[label].to_numpy(dtype="float64"), inputs, constraints, params
+        as_matrix(fit_rows, inputs),
+        y.astype("float64"),
+        inputs,
+        constraints,
+        params,
+        weight=fitted.weight if fitted else None,
     )
     cal_margin = booster.predict(as_matrix(calibration_rows, inputs), raw_score=True)
     dates = calibration_rows["as_of"].to_numpy() if "as_of" in calibration_rows else None
@@ -215,4 +230,5 @@ def fit_risk_model(
         cal_margin, calibration_rows[label].to_numpy(dtype="float64"), dates
     )
     scores = {k: v for k, v in scores.items() if np.isfinite(v)}
-    return build_parts(booster, calibration, cohort, spec, extra={"calibration_method": method, **scores})
+    extra = {"calibration_method": method, "label_scheme": scheme, **scores}
+    return build_parts(booster, calibration, cohort, spec, extra=extra)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from training import baselines, metrics
+from training.bias import SCHEMES
 from training.data import snapshot_hash
 from training.fairness import fairness_report
 from training.fairness_gate import Judgement, judge
@@ -48,6 +49,11 @@ class TrainConfig:
     params: BoosterParams = field(default_factory=BoosterParams)
     with_logreg: bool = True
     with_ceiling: bool = True  # simulated data: also train on the true outcome (the label's cost)
+    label_scheme: str = "detected"  # what the booster is fitted to (training.bias.SCHEMES)
+
+    def __post_init__(self) -> None:
+        if self.label_scheme not in SCHEMES:
+            raise ValueError(f"unknown label scheme {self.label_scheme!r} (one of {', '.join(SCHEMES)})")
 
     def as_params(self) -> dict[str, Any]:
         """Every setting of the run, flat (LightGBM's under `lgb_`), for MLflow params."""
@@ -177,7 +183,7 @@ def backtest(
         fit = matrix[split.rows(matrix["as_of"], "fit")]
         cal = matrix[split.rows(matrix["as_of"], "calibration")]
         test = matrix[split.rows(matrix["as_of"], "test")]
-        parts = fit_risk_model(fit, cal, fit, spec, config.params)
+        parts = fit_risk_model(fit, cal, fit, spec, config.params, scheme=config.label_scheme)
         margin, _ = _score_model(parts, test)
         model = metrics.ranking_metrics(test, margin, "label", config.k, pcts=(0.10,))
         check = metrics.ranking_metrics(
@@ -220,8 +226,10 @@ def train_and_evaluate(
     if fit["label"].nunique() < 2 or cal["label"].nunique() < 2:
         raise ValueError("the fit and calibration windows each need both outcomes (0 and 1) to train")
 
-    say(f"fitting LightGBM on {len(fit):,} rows ({split.window('fit')})")
-    parts = fit_risk_model(fit, cal, reference_cohort(matrix), spec, config.params)
+    say(f"fitting LightGBM on {len(fit):,} rows ({split.window('fit')}, label scheme {config.label_scheme})")
+    parts = fit_risk_model(
+        fit, cal, reference_cohort(matrix), spec, config.params, scheme=config.label_scheme
+    )
     parts.top_k = config.top_k_reasons
     margin, prob = _score_model(parts, test)
     scores: dict[str, np.ndarray] = {"model": margin}

@@ -75,6 +75,7 @@ def train(
     horizon_days: int | None = None,
     config: TrainConfig | None = None,
     spec_path: Path | None = None,
+    label_scheme: str | None = None,
     say: Say = _quiet,
 ) -> Trained:
     """Train, evaluate and register a new version (alias challenger; champion if there is none)."""
@@ -83,7 +84,11 @@ def train(
     horizon = horizon_days or settings.horizon_days
     spec_path = spec_path or settings.feature_spec or DEFAULT_SPEC  # logged with the model as it is
     spec = load_spec(spec_path)
-    config = config or TrainConfig(horizon_days=horizon, k=settings.visits_per_township)
+    config = config or TrainConfig(
+        horizon_days=horizon,
+        k=settings.visits_per_township,
+        label_scheme=label_scheme or settings.label_scheme,
+    )
     result = train_and_evaluate(frame, spec, config, progress=say)
     say("logging the run to MLflow and registering the model")
     run = log_run(
