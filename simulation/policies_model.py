@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -79,8 +81,24 @@ def export_feeds(s: SimState, as_of: pd.Timestamp, folder: Path, since: pd.Times
         cut[name] = feed
     if folder.exists():
         shutil.rmtree(folder)
-    F.write_files(F.plan_files(cut, with_faults=False), folder)
+    F.write_files(
+        F.plan_files({name: as_arrow(feed) for name, feed in cut.items()}, with_faults=False), folder
+    )
     _timed("export feeds", began)
+
+
+def as_arrow(feed: Any) -> Any:
+    """A feed as a typed Arrow table, so it is delivered as Parquet: the ingest validates it as any delivery,
+    but needs not parse the text of a CSV (most of a monthly ingest's time). A frame Arrow cannot type (mixed
+    values in a column) stays a frame and is written as CSV."""
+    import pyarrow as pa
+
+    if isinstance(feed, pa.Table):
+        return feed
+    try:
+        return pa.Table.from_pandas(feed, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return feed
 
 
 def warehouse_at(s: SimState, as_of: pd.Timestamp, work: Path) -> Path:
@@ -124,12 +142,9 @@ class ModelContext:
 
 def train_model(s: SimState, as_of: pd.Timestamp, ctx: ModelContext, tag: str) -> tuple[Any, Any, Path]:
     """Train on the burn-in's records with the project's training code; register; load it back as pyfunc."""
-    import mlflow.pyfunc
-
     from features.pipeline import build_matrix
     from features.spec import DEFAULT_SPEC, load_spec
     from training.pipeline import TrainConfig, train_and_evaluate
-    from training.tracking import log_run
 
     work = ctx.work_dir / tag / "train"
     warehouse = warehouse_at(s, as_of, work)
@@ -144,6 +159,31 @@ def train_model(s: SimState, as_of: pd.Timestamp, ctx: ModelContext, tag: str) -
         horizon_days=HORIZON_DAYS, n_folds=1, test_dates=2, calibration_dates=3, with_logreg=False
     )
     result = train_and_evaluate(matrix, spec, config)
+    with _registry_lock(ctx):
+        model = _register(result, spec, config, ctx, tag)
+    _timed("training", began)
+    return model, spec, warehouse
+
+
+@contextmanager
+def _registry_lock(ctx: ModelContext) -> Iterator[None]:
+    """Arms run in parallel worker processes share one MLflow registry: register one model at a time."""
+    import fcntl
+
+    with open(ctx.work_dir / "registry.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _register(result: Any, spec: Any, config: Any, ctx: ModelContext, tag: str) -> Any:
+    import mlflow.pyfunc
+
+    from features.spec import DEFAULT_SPEC
+    from training.tracking import log_run
+
     run = log_run(
         result,
         spec,
@@ -155,9 +195,7 @@ def train_model(s: SimState, as_of: pd.Timestamp, ctx: ModelContext, tag: str) -
         k=config.k,
         run_name=f"policy-eval {tag}",
     )
-    model = mlflow.pyfunc.load_model(f"models:/{ctx.model_name}/{run.version}")
-    _timed("training", began)
-    return model, spec, warehouse
+    return mlflow.pyfunc.load_model(f"models:/{ctx.model_name}/{run.version}")
 
 
 class ModelPolicy:
@@ -209,7 +247,8 @@ class ModelPolicy:
         _timed("features (cycles)", began)
         began = time.perf_counter()
         inputs = [c for c in self.model.metadata.get_input_schema().input_names() if c in frame.columns]
-        scored = self.model.predict(frame[inputs])
+        # the order needs only the margin: no per-child explanations (most of scoring's time)
+        scored = self.model.predict(frame[inputs], params={"explain": False})
         frame = frame.assign(margin=scored["margin"].to_numpy(), rule_flags=frame["rule_flags"].fillna(""))
         ranks = list_ranks(frame, "village")
         self.rank = np.full(s.N, np.inf)
