@@ -201,6 +201,7 @@ def evaluate(
         arm, spent = results[i]
         arms.append(arm)
         timings[f"arm {arm.policy}"] = timings.get(f"arm {arm.policy}", 0.0) + arm.seconds
+        timings[f"arm {arm.policy} CPU"] = timings.get(f"arm {arm.policy} CPU", 0.0) + arm.cpu_seconds
         for k, v in spent.items():
             timings[f"model: {k}"] = timings.get(f"model: {k}", 0.0) + v
     return Evaluation(arms, burn_in_days, timings)

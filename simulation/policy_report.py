@@ -92,8 +92,10 @@ def print_tables(ev: Evaluation, console: Console) -> None:
                     f"  (tier − {candidate}) ÷ (tier − oracle), undetected serious harm: "
                     + _fmt(*interval(ratios), 2)
                 )
-    worst = ", ".join(f"{k} {v:.0f} s" for k, v in sorted(ev.timings.items(), key=lambda kv: -kv[1]))
-    console.print(f"time: {worst}")
+    for label, cpu in (("wall time", False), ("CPU time", True)):
+        spent = {k.removesuffix(" CPU"): v for k, v in ev.timings.items() if k.endswith(" CPU") == cpu}
+        worst = ", ".join(f"{k} {v:.0f} s" for k, v in sorted(spent.items(), key=lambda kv: -kv[1]))
+        console.print(f"{label}: {worst}")
 
 
 def plots(ev: Evaluation, folder: Path) -> list[Path]:
