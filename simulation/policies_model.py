@@ -148,14 +148,22 @@ class ModelContext:
     models: dict[tuple[int, str], Any] = field(default_factory=dict)  # (seed, effects) -> (pyfunc, spec)
 
 
-def train_model(s: SimState, as_of: pd.Timestamp, ctx: ModelContext, tag: str) -> tuple[Any, Any, Path]:
-    """Train on the burn-in's records with the project's training code; register; load it back as pyfunc."""
+def train_model(
+    s: SimState, as_of: pd.Timestamp, ctx: ModelContext, tag: str
+) -> tuple[tuple[Any, Any], Path]:
+    """Train on the burn-in's records with the project's training code (a fresh warehouse of the records
+    before `as_of`); returns ((pyfunc, spec), warehouse)."""
+    warehouse = warehouse_at(s, as_of, ctx.work_dir / tag / "train")
+    return fit_and_register(warehouse, s, as_of, ctx, tag), warehouse
+
+
+def fit_and_register(warehouse: Path, s: SimState, as_of: pd.Timestamp, ctx: ModelContext, tag: str) -> Any:
+    """Train on the warehouse's records before `as_of` (weekly as-of dates from the start); register; load
+    the registered version back as pyfunc. Returns (pyfunc, spec)."""
     from features.pipeline import build_matrix
     from features.spec import DEFAULT_SPEC, load_spec
     from training.pipeline import TrainConfig, train_and_evaluate
 
-    work = ctx.work_dir / tag / "train"
-    warehouse = warehouse_at(s, as_of, work)
     spec = load_spec(DEFAULT_SPEC)
     start = pd.Timestamp(s.start) + pd.Timedelta(days=28)
     dates = list(pd.date_range(start, as_of - pd.Timedelta(days=1), freq=f"{TRAIN_EVERY_DAYS}D"))
@@ -168,9 +176,9 @@ def train_model(s: SimState, as_of: pd.Timestamp, ctx: ModelContext, tag: str) -
     )
     result = train_and_evaluate(matrix, spec, config)
     with _registry_lock(ctx):
-        model = _register(result, spec, config, ctx, tag)
+        model = _register(result, spec, config, ctx, f"{tag} {as_of:%Y-%m-%d}")
     _timed("training", began)
-    return model, spec, warehouse
+    return model, spec
 
 
 @contextmanager
@@ -209,9 +217,16 @@ def _register(result: Any, spec: Any, config: Any, ctx: ModelContext, tag: str) 
 class ModelPolicy:
     """Visit by the model's village lists (see the module docstring). Tier rule until the first cycle."""
 
-    def __init__(self, ctx: ModelContext, config: SimulationConfig) -> None:
+    def __init__(
+        self, ctx: ModelContext, config: SimulationConfig, retrain_every_days: int | None = None
+    ) -> None:
         self.ctx, self.config = ctx, config
-        self.tag = f"seed{config.seed}-{config.visit_effects}"
+        # retrained: the model is trained again every `retrain_every_days` on everything recorded so far,
+        # which after the burn-in is data its own lists shaped (the feedback loop of a deployed model)
+        self.retrain_every_days = retrain_every_days
+        self.trained_day = -1
+        retrained = "-retrained" if retrain_every_days else ""
+        self.tag = f"seed{config.seed}-{config.visit_effects}{retrained}"
         self.state: SimState | None = None
         self.model: Any = None
         self.spec: Any = None
@@ -241,11 +256,16 @@ class ModelPolicy:
         as_of = pd.Timestamp(s.start) + pd.Timedelta(days=day)
         work = self.ctx.work_dir / self.tag
         if self.model is None:
-            self.model, self.spec, self.warehouse = train_model(s, as_of, self.ctx, self.tag)
+            (self.model, self.spec), self.warehouse = train_model(s, as_of, self.ctx, self.tag)
+            self.trained_day = day
         elif self.loaded_until is not None and as_of > self.loaded_until:
             assert self.warehouse is not None
             append_to_warehouse(s, self.warehouse, self.loaded_until, as_of, work)
         self.loaded_until = max(as_of, self.loaded_until or as_of)
+        if self.retrain_every_days and day - self.trained_day >= self.retrain_every_days:
+            assert self.warehouse is not None
+            self.model, self.spec = fit_and_register(self.warehouse, s, as_of, self.ctx, self.tag)
+            self.trained_day = day
         from features.pipeline import build_matrix
         from shouhu_core.list_order import list_ranks
 

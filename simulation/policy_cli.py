@@ -29,7 +29,7 @@ def evaluate_policy(
     ] = 365,
     seeds: Annotated[str, typer.Option(help="Comma-separated seeds; intervals are across them.")] = "1,2,3",
     policies: Annotated[
-        str, typer.Option(help="Comma-separated: tier, checklist, random, oracle, model.")
+        str, typer.Option(help="Comma-separated: tier, checklist, random, oracle, model, model-retrained.")
     ] = "tier,checklist,random,oracle",
     effects: Annotated[
         str, typer.Option(help="Comma-separated visit-effect presets: none, current, modest, strong.")

@@ -32,7 +32,9 @@ from simulation.policy import (
 )
 from simulation.policy_measures import ArmResult, measure
 
-POLICIES = ("tier", "checklist", "random", "oracle", "model")
+POLICIES = ("tier", "checklist", "random", "oracle", "model", "model-retrained")
+MODEL_POLICIES = ("model", "model-retrained")
+RETRAIN_EVERY_DAYS = 365  # model-retrained: trained again on everything recorded, once a year
 # relative weight of each outcome type in the oracle's risk: injuries count only when not minor (≈40%)
 SERIOUS_WEIGHT = np.array([0.4 if t == "injury" else 1.0 for t in HZ.OUTCOME_TYPES])
 
@@ -87,12 +89,13 @@ def policy_factory(name: str, model: Any = None) -> PolicyFactory:
         return lambda c: RandomPolicy(seed=c.seed)
     if name == "oracle":
         return lambda _c: OraclePolicy()
-    if name == "model":
+    if name in MODEL_POLICIES:
         if model is None:
             raise ValueError("the model policy needs a model trained on the burn-in (see evaluate())")
         from simulation.policies_model import ModelPolicy
 
-        return lambda c: ModelPolicy(model, c)
+        every = RETRAIN_EVERY_DAYS if name == "model-retrained" else None
+        return lambda c: ModelPolicy(model, c, retrain_every_days=every)
     raise ValueError(f"unknown policy {name!r}; choose from {', '.join(POLICIES)}")
 
 
@@ -157,11 +160,12 @@ def evaluate(
     for name in policies:
         if name not in POLICIES:
             raise ValueError(f"unknown policy {name!r}; choose from {', '.join(POLICIES)}")
-    if "model" in policies and burn_in_days < 365:
+    wants_model = any(p in MODEL_POLICIES for p in policies)
+    if wants_model and burn_in_days < 365:
         # weekly training dates with a 90-day gap before calibration and before test need about a year
         raise ValueError("the model policy needs a burn-in of at least 365 days to train on")
     model = None
-    if "model" in policies:
+    if wants_model:
         from simulation.policies_model import model_context
 
         model = model_context(work_dir, tracking_uri, artifact_root)
@@ -189,7 +193,8 @@ def evaluate(
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
-        order = sorted(range(len(tasks)), key=lambda i: tasks[i][1] != "model")  # stable: model arms first
+        # stable sort: the long model arms first
+        order = sorted(range(len(tasks)), key=lambda i: tasks[i][1] not in MODEL_POLICIES)
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
             futures = {pool.submit(_arm_task, *tasks[i], model, burn_in_days): i for i in order}
             say(f"{len(tasks)} arms in {jobs} worker processes")
