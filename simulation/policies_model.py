@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -32,11 +34,19 @@ from simulation.policy import TierPolicy, VillageView
 EVAL_SECRET = "policy-evaluation-synthetic-county-key-0001"
 HORIZON_DAYS = 90
 TRAIN_EVERY_DAYS = 7  # as-of dates of the burn-in's training matrix
-TIMINGS: dict[str, float] = {}  # where the model policy's time goes (export, ingest, features, score, train)
+# where the model policy's time goes (export, ingest, features, score, train): wall, and '<name> CPU'
+TIMINGS: dict[str, float] = {}
 
 
-def _timed(name: str, began: float) -> None:
-    TIMINGS[name] = TIMINGS.get(name, 0.0) + time.perf_counter() - began
+def _clock() -> tuple[float, float]:
+    return time.perf_counter(), time.process_time()
+
+
+def _timed(name: str, began: tuple[float, float]) -> None:
+    """Add wall and CPU seconds since `began` (on a shared machine they differ a lot)."""
+    wall, cpu = _clock()
+    TIMINGS[name] = TIMINGS.get(name, 0.0) + wall - began[0]
+    TIMINGS[f"{name} CPU"] = TIMINGS.get(f"{name} CPU", 0.0) + cpu - began[1]
 
 
 def recorded_records(s: SimState) -> Records:
@@ -53,7 +63,7 @@ def export_feeds(s: SimState, as_of: pd.Timestamp, folder: Path, since: pd.Times
     from simulation import faults as F
     from simulation.records import build_feeds
 
-    began = time.perf_counter()
+    began = _clock()
     rng = np.random.default_rng(0)  # record times only; the simulation's own streams are not touched
     feeds = build_feeds(s, recorded_records(s), rng, np.random.default_rng(1))
     cut: dict[str, Any] = {}
@@ -79,8 +89,24 @@ def export_feeds(s: SimState, as_of: pd.Timestamp, folder: Path, since: pd.Times
         cut[name] = feed
     if folder.exists():
         shutil.rmtree(folder)
-    F.write_files(F.plan_files(cut, with_faults=False), folder)
+    F.write_files(
+        F.plan_files({name: as_arrow(feed) for name, feed in cut.items()}, with_faults=False), folder
+    )
     _timed("export feeds", began)
+
+
+def as_arrow(feed: Any) -> Any:
+    """A feed as a typed Arrow table, so it is delivered as Parquet: the ingest validates it as any delivery,
+    but needs not parse the text of a CSV (most of a monthly ingest's time). A frame Arrow cannot type (mixed
+    values in a column) stays a frame and is written as CSV."""
+    import pyarrow as pa
+
+    if isinstance(feed, pa.Table):
+        return feed
+    try:
+        return pa.Table.from_pandas(feed, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return feed
 
 
 def warehouse_at(s: SimState, as_of: pd.Timestamp, work: Path) -> Path:
@@ -88,7 +114,7 @@ def warehouse_at(s: SimState, as_of: pd.Timestamp, work: Path) -> Path:
     from data_contracts.ingest import ingest_folder
 
     export_feeds(s, as_of, work / "feeds")
-    began = time.perf_counter()
+    began = _clock()
     warehouse = work / "warehouse.duckdb"
     for p in work.glob("warehouse.duckdb*"):
         p.unlink()
@@ -105,7 +131,7 @@ def append_to_warehouse(
 
     folder = work / f"feeds-{as_of:%Y%m%d}"
     export_feeds(s, as_of, folder, since=since)
-    began = time.perf_counter()
+    began = _clock()
     ingest_folder(folder, warehouse, EVAL_SECRET, progress=False)
     shutil.rmtree(folder)
     _timed("ingest", began)
@@ -122,28 +148,58 @@ class ModelContext:
     models: dict[tuple[int, str], Any] = field(default_factory=dict)  # (seed, effects) -> (pyfunc, spec)
 
 
-def train_model(s: SimState, as_of: pd.Timestamp, ctx: ModelContext, tag: str) -> tuple[Any, Any, Path]:
-    """Train on the burn-in's records with the project's training code; register; load it back as pyfunc."""
-    import mlflow.pyfunc
+def train_model(
+    s: SimState, as_of: pd.Timestamp, ctx: ModelContext, tag: str
+) -> tuple[tuple[Any, Any], Path]:
+    """Train on the burn-in's records with the project's training code (a fresh warehouse of the records
+    before `as_of`); returns ((pyfunc, spec), warehouse)."""
+    warehouse = warehouse_at(s, as_of, ctx.work_dir / tag / "train")
+    return fit_and_register(warehouse, s, as_of, ctx, tag), warehouse
 
+
+def fit_and_register(warehouse: Path, s: SimState, as_of: pd.Timestamp, ctx: ModelContext, tag: str) -> Any:
+    """Train on the warehouse's records before `as_of` (weekly as-of dates from the start); register; load
+    the registered version back as pyfunc. Returns (pyfunc, spec)."""
     from features.pipeline import build_matrix
     from features.spec import DEFAULT_SPEC, load_spec
     from training.pipeline import TrainConfig, train_and_evaluate
-    from training.tracking import log_run
 
-    work = ctx.work_dir / tag / "train"
-    warehouse = warehouse_at(s, as_of, work)
     spec = load_spec(DEFAULT_SPEC)
     start = pd.Timestamp(s.start) + pd.Timedelta(days=28)
     dates = list(pd.date_range(start, as_of - pd.Timedelta(days=1), freq=f"{TRAIN_EVERY_DAYS}D"))
-    began = time.perf_counter()
+    began = _clock()
     matrix = build_matrix(warehouse, dates, HORIZON_DAYS, spec=spec)
     _timed("features (training)", began)
-    began = time.perf_counter()
+    began = _clock()
     config = TrainConfig(
         horizon_days=HORIZON_DAYS, n_folds=1, test_dates=2, calibration_dates=3, with_logreg=False
     )
     result = train_and_evaluate(matrix, spec, config)
+    with _registry_lock(ctx):
+        model = _register(result, spec, config, ctx, f"{tag} {as_of:%Y-%m-%d}")
+    _timed("training", began)
+    return model, spec
+
+
+@contextmanager
+def _registry_lock(ctx: ModelContext) -> Iterator[None]:
+    """Arms run in parallel worker processes share one MLflow registry: register one model at a time."""
+    import fcntl
+
+    with open(ctx.work_dir / "registry.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _register(result: Any, spec: Any, config: Any, ctx: ModelContext, tag: str) -> Any:
+    import mlflow.pyfunc
+
+    from features.spec import DEFAULT_SPEC
+    from training.tracking import log_run
+
     run = log_run(
         result,
         spec,
@@ -155,17 +211,22 @@ def train_model(s: SimState, as_of: pd.Timestamp, ctx: ModelContext, tag: str) -
         k=config.k,
         run_name=f"policy-eval {tag}",
     )
-    model = mlflow.pyfunc.load_model(f"models:/{ctx.model_name}/{run.version}")
-    _timed("training", began)
-    return model, spec, warehouse
+    return mlflow.pyfunc.load_model(f"models:/{ctx.model_name}/{run.version}")
 
 
 class ModelPolicy:
     """Visit by the model's village lists (see the module docstring). Tier rule until the first cycle."""
 
-    def __init__(self, ctx: ModelContext, config: SimulationConfig) -> None:
+    def __init__(
+        self, ctx: ModelContext, config: SimulationConfig, retrain_every_days: int | None = None
+    ) -> None:
         self.ctx, self.config = ctx, config
-        self.tag = f"seed{config.seed}-{config.visit_effects}"
+        # retrained: the model is trained again every `retrain_every_days` on everything recorded so far,
+        # which after the burn-in is data its own lists shaped (the feedback loop of a deployed model)
+        self.retrain_every_days = retrain_every_days
+        self.trained_day = -1
+        retrained = "-retrained" if retrain_every_days else ""
+        self.tag = f"seed{config.seed}-{config.visit_effects}{retrained}"
         self.state: SimState | None = None
         self.model: Any = None
         self.spec: Any = None
@@ -195,21 +256,27 @@ class ModelPolicy:
         as_of = pd.Timestamp(s.start) + pd.Timedelta(days=day)
         work = self.ctx.work_dir / self.tag
         if self.model is None:
-            self.model, self.spec, self.warehouse = train_model(s, as_of, self.ctx, self.tag)
+            (self.model, self.spec), self.warehouse = train_model(s, as_of, self.ctx, self.tag)
+            self.trained_day = day
         elif self.loaded_until is not None and as_of > self.loaded_until:
             assert self.warehouse is not None
             append_to_warehouse(s, self.warehouse, self.loaded_until, as_of, work)
         self.loaded_until = max(as_of, self.loaded_until or as_of)
+        if self.retrain_every_days and day - self.trained_day >= self.retrain_every_days:
+            assert self.warehouse is not None
+            self.model, self.spec = fit_and_register(self.warehouse, s, as_of, self.ctx, self.tag)
+            self.trained_day = day
         from features.pipeline import build_matrix
         from shouhu_core.list_order import list_ranks
 
         warehouse = self.warehouse
-        began = time.perf_counter()
+        began = _clock()
         frame = build_matrix(warehouse, [as_of], HORIZON_DAYS, spec=self.spec)
         _timed("features (cycles)", began)
-        began = time.perf_counter()
+        began = _clock()
         inputs = [c for c in self.model.metadata.get_input_schema().input_names() if c in frame.columns]
-        scored = self.model.predict(frame[inputs])
+        # the order needs only the margin: no per-child explanations (most of scoring's time)
+        scored = self.model.predict(frame[inputs], params={"explain": False})
         frame = frame.assign(margin=scored["margin"].to_numpy(), rule_flags=frame["rule_flags"].fillna(""))
         ranks = list_ranks(frame, "village")
         self.rank = np.full(s.N, np.inf)

@@ -29,7 +29,7 @@ def evaluate_policy(
     ] = 365,
     seeds: Annotated[str, typer.Option(help="Comma-separated seeds; intervals are across them.")] = "1,2,3",
     policies: Annotated[
-        str, typer.Option(help="Comma-separated: tier, checklist, random, oracle, model.")
+        str, typer.Option(help="Comma-separated: tier, checklist, random, oracle, model, model-retrained.")
     ] = "tier,checklist,random,oracle",
     effects: Annotated[
         str, typer.Option(help="Comma-separated visit-effect presets: none, current, modest, strong.")
@@ -39,6 +39,7 @@ def evaluate_policy(
     ] = None,
     mlflow: Annotated[bool, typer.Option("--mlflow/--no-mlflow", help="Log an MLflow run.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress lines.")] = False,
+    jobs: Annotated[int, typer.Option(min=1, help="Worker processes: arms run in parallel.")] = 1,
 ) -> None:
     """Compare visit policies in closed loop: paired arms (same seed, common random numbers), a tier-rule
     burn-in, then each policy; true and detected harm per 1,000 child-years with intervals across seeds."""
@@ -81,6 +82,7 @@ def evaluate_policy(
         tracking_uri=settings.mlflow_tracking_uri,
         artifact_root=settings.mlflow_artifact_root,
         say=(lambda _m: None) if quiet else (lambda m: console.print(f"[dim]{m}[/]")),
+        jobs=jobs,
     )
     print_tables(ev, console)
     if mlflow:

@@ -32,7 +32,9 @@ from simulation.policy import (
 )
 from simulation.policy_measures import ArmResult, measure
 
-POLICIES = ("tier", "checklist", "random", "oracle", "model")
+POLICIES = ("tier", "checklist", "random", "oracle", "model", "model-retrained")
+MODEL_POLICIES = ("model", "model-retrained")
+RETRAIN_EVERY_DAYS = 365  # model-retrained: trained again on everything recorded, once a year
 # relative weight of each outcome type in the oracle's risk: injuries count only when not minor (≈40%)
 SERIOUS_WEIGHT = np.array([0.4 if t == "injury" else 1.0 for t in HZ.OUTCOME_TYPES])
 
@@ -87,12 +89,13 @@ def policy_factory(name: str, model: Any = None) -> PolicyFactory:
         return lambda c: RandomPolicy(seed=c.seed)
     if name == "oracle":
         return lambda _c: OraclePolicy()
-    if name == "model":
+    if name in MODEL_POLICIES:
         if model is None:
             raise ValueError("the model policy needs a model trained on the burn-in (see evaluate())")
         from simulation.policies_model import ModelPolicy
 
-        return lambda c: ModelPolicy(model, c)
+        every = RETRAIN_EVERY_DAYS if name == "model-retrained" else None
+        return lambda c: ModelPolicy(model, c, retrain_every_days=every)
     raise ValueError(f"unknown policy {name!r}; choose from {', '.join(POLICIES)}")
 
 
@@ -104,12 +107,13 @@ def burn_in_day(config: SimulationConfig, burn_in_days: int) -> int:
 
 def run_arm(config: SimulationConfig, name: str, factory: PolicyFactory, burn_in_days: int) -> ArmResult:
     """One arm: tier rule during the burn-in, then `factory`'s policy; measured over the compared period."""
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     policy = SwitchPolicy(burn_in_day(config, burn_in_days), TierPolicy(), factory(config))
     built = build_engine(config, policy)
     built.engine.run()
     result = measure(built.engine.state, name, config.visit_effects, config.seed, burn_in_days)
     result.seconds = time.perf_counter() - began
+    result.cpu_seconds = time.process_time() - cpu
     return result
 
 
@@ -125,6 +129,17 @@ class Evaluation:
         return next(a for a in self.arms if (a.policy, a.effects, a.seed) == (policy, effects, seed))
 
 
+def _arm_task(
+    config: SimulationConfig, name: str, model: Any, burn_in_days: int
+) -> tuple[ArmResult, dict[str, float]]:
+    """One arm and the model policy's time split (a worker process keeps its own TIMINGS)."""
+    from simulation.policies_model import TIMINGS
+
+    TIMINGS.clear()
+    arm = run_arm(config, name, policy_factory(name, model), burn_in_days)
+    return arm, dict(TIMINGS)
+
+
 def evaluate(
     config: SimulationConfig,
     *,
@@ -136,37 +151,64 @@ def evaluate(
     tracking_uri: str | None = None,
     artifact_root: Any = None,
     say: Callable[[str], None] = lambda _m: None,
+    jobs: int = 1,
 ) -> Evaluation:
     """Run every (seed, effect preset, policy) arm. The `model` arm trains its model on its own burn-in
-    (simulation.policies_model) — per seed and preset, since what visits do shapes the burn-in's data."""
+    (simulation.policies_model) — per seed and preset, since what visits do shapes the burn-in's data.
+    `jobs` > 1 runs arms in that many worker processes (arms are independent: each is built from its own
+    seed, so the results are the same as one after another); the longest arms (`model`) start first."""
     for name in policies:
         if name not in POLICIES:
             raise ValueError(f"unknown policy {name!r}; choose from {', '.join(POLICIES)}")
-    if "model" in policies and burn_in_days < 365:
+    wants_model = any(p in MODEL_POLICIES for p in policies)
+    if wants_model and burn_in_days < 365:
         # weekly training dates with a 90-day gap before calibration and before test need about a year
         raise ValueError("the model policy needs a burn-in of at least 365 days to train on")
+    model = None
+    if wants_model:
+        from simulation.policies_model import model_context
+
+        model = model_context(work_dir, tracking_uri, artifact_root)
+    tasks = [
+        (config.model_copy(update={"seed": seed, "visit_effects": fx}), name)
+        for seed in seeds
+        for fx in effects
+        for name in policies
+    ]
+    results: dict[int, tuple[ArmResult, dict[str, float]]] = {}
+
+    def done(i: int, result: tuple[ArmResult, dict[str, float]]) -> None:
+        results[i] = result
+        arm = result[0]
+        say(
+            f"seed {arm.seed}, effects {arm.effects}: policy {arm.policy} done in {arm.seconds:.0f} s "
+            f"(undetected serious / 1,000 child-years {arm.measures['undetected_per_1000']:.1f})"
+        )
+
+    if jobs <= 1:
+        for i, (c, name) in enumerate(tasks):
+            say(f"seed {c.seed}, effects {c.visit_effects}: policy {name}")
+            done(i, _arm_task(c, name, model, burn_in_days))
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        # stable sort: the long model arms first
+        order = sorted(range(len(tasks)), key=lambda i: tasks[i][1] not in MODEL_POLICIES)
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = {pool.submit(_arm_task, *tasks[i], model, burn_in_days): i for i in order}
+            say(f"{len(tasks)} arms in {jobs} worker processes")
+            for future in as_completed(futures):
+                done(futures[future], future.result())
     arms: list[ArmResult] = []
     timings: dict[str, float] = {}
-    model = None
-    if "model" in policies:
-        from simulation.policies_model import TIMINGS, model_context
-
-        TIMINGS.clear()
-        model = model_context(work_dir, tracking_uri, artifact_root)
-    for seed in seeds:
-        for fx in effects:
-            c = config.model_copy(update={"seed": seed, "visit_effects": fx})
-            for name in policies:
-                say(f"seed {seed}, effects {fx}: policy {name}")
-                arm = run_arm(c, name, policy_factory(name, model), burn_in_days)
-                arms.append(arm)
-                say(
-                    f"seed {seed}, effects {fx}: policy {name} done in {arm.seconds:.0f} s "
-                    f"(undetected serious / 1,000 child-years {arm.measures['undetected_per_1000']:.1f})"
-                )
-                timings[f"arm {name}"] = timings.get(f"arm {name}", 0.0) + arm.seconds
-    if model is not None:
-        timings |= {f"model: {k}": v for k, v in TIMINGS.items()}
+    for i in range(len(tasks)):
+        arm, spent = results[i]
+        arms.append(arm)
+        timings[f"arm {arm.policy}"] = timings.get(f"arm {arm.policy}", 0.0) + arm.seconds
+        timings[f"arm {arm.policy} CPU"] = timings.get(f"arm {arm.policy} CPU", 0.0) + arm.cpu_seconds
+        for k, v in spent.items():
+            timings[f"model: {k}"] = timings.get(f"model: {k}", 0.0) + v
     return Evaluation(arms, burn_in_days, timings)
 
 

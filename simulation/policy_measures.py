@@ -28,7 +28,8 @@ class ArmResult:
     visits_per_child_year: dict[str, dict[str, float]]  # group → value → visits per child-year
     monthly_serious: list[int] = field(default_factory=list)  # true serious outcomes per month (compared)
     detection_days: list[float] = field(default_factory=list)  # per mandatory situation; inf = never found
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall time of the arm
+    cpu_seconds: float = 0.0  # CPU time of the arm's process (all its threads)
 
 
 def child_years(s: SimState, begin: int, end: int) -> tuple[float, np.ndarray]:

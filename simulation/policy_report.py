@@ -85,15 +85,17 @@ def print_tables(ev: Evaluation, console: Console) -> None:
             table.add_row(pol, *(_fmt(*m[k], digits.get(k, 1)) for k in MEASURES), _fmt(*interval(diff), 1))
         console.print(table)
         policies = set(by_policy)
-        for candidate in ("model", "checklist", "random"):
+        for candidate in ("model", "model-retrained", "checklist", "random"):
             if {"tier", "oracle", candidate} <= policies:
                 ratios = headline(ev, fx, candidate)
                 console.print(
                     f"  (tier − {candidate}) ÷ (tier − oracle), undetected serious harm: "
                     + _fmt(*interval(ratios), 2)
                 )
-    worst = ", ".join(f"{k} {v:.0f} s" for k, v in sorted(ev.timings.items(), key=lambda kv: -kv[1]))
-    console.print(f"time: {worst}")
+    for label, cpu in (("wall time", False), ("CPU time", True)):
+        spent = {k.removesuffix(" CPU"): v for k, v in ev.timings.items() if k.endswith(" CPU") == cpu}
+        worst = ", ".join(f"{k} {v:.0f} s" for k, v in sorted(spent.items(), key=lambda kv: -kv[1]))
+        console.print(f"{label}: {worst}")
 
 
 def plots(ev: Evaluation, folder: Path) -> list[Path]:
@@ -156,7 +158,7 @@ def log_mlflow(
                 for k, (mean, _lo, _hi) in m.items():
                     if np.isfinite(mean):
                         mlflow.log_metric(f"{fx}.{pol}.{k}", mean)
-            for candidate in ("model", "checklist", "random"):
+            for candidate in ("model", "model-retrained", "checklist", "random"):
                 mean = interval(headline(ev, fx, candidate))[0]
                 if np.isfinite(mean):
                     mlflow.log_metric(f"{fx}.gain_ratio.{candidate}", mean)

@@ -31,7 +31,7 @@ class ReadOnlyForbidden(list):
 def model_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     work = tmp_path_factory.mktemp("model-policy")
     ctx = model_context(work, f"sqlite:///{work / 'mlflow.db'}", work / "mlruns")
-    seen: dict[str, Any] = {"picks": [], "opened": []}
+    seen: dict[str, Any] = {"picks": [], "opened": [], "ctx": ctx}
 
     class Watched(ModelPolicy):
         def bind(self, state: Any) -> None:
@@ -42,6 +42,7 @@ def model_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         def _cycle(self, day: int) -> None:
             super()._cycle(day)
             seen["cycles"] = seen.get("cycles", 0) + 1
+            seen.setdefault("trained_days", set()).add(self.trained_day)
 
         def __call__(self, today: date, view: Any) -> np.ndarray:
             pick = super().__call__(today, view)
@@ -68,7 +69,8 @@ def model_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     saved = features.pipeline.truth_frames
     features.pipeline.truth_frames = truth_reader
     try:
-        seen["arm"] = run_arm(config, "model", lambda c: Watched(ctx, c), 365)
+        # retrained after two months: the cycles before and after a retraining are both watched
+        seen["arm"] = run_arm(config, "model", lambda c: Watched(ctx, c, retrain_every_days=59), 365)
     finally:
         features.pipeline.truth_frames = saved
     return seen
@@ -92,3 +94,15 @@ def test_rule_flagged_children_are_visited_first_under_the_model_policy(model_ru
             assert flagged_pick.sum() == flagged_all.sum()
         flagged_picks += int(flagged_pick.sum())
     assert flagged_picks > 0, "no rule-flagged child in the test county: the test would prove nothing"
+
+
+def test_the_retrained_model_policy_is_trained_again_on_the_records_its_lists_shaped(
+    model_run: dict[str, Any],
+) -> None:
+    from mlflow import MlflowClient
+
+    # trained at the end of the burn-in (2024-01-01, day 365), again on 2024-03-01 (day 425)
+    assert model_run["trained_days"] == {365, 425}
+    client = MlflowClient(model_run["ctx"].tracking_uri)
+    versions = client.search_model_versions(f"name='{model_run['ctx'].model_name}'")
+    assert len(versions) == 2

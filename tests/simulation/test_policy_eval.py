@@ -72,3 +72,15 @@ def test_the_oracle_detects_at_least_as_many_true_serious_outcomes_as_random_vis
     detected = {a.policy: a.measures["share_detected"] * a.measures["serious_true"] for a in ev.arms}
     assert detected["oracle"] >= detected["random"]
     assert ev.arm("oracle", "none", 3).measures["serious_true"] > 20
+
+
+def test_arms_in_worker_processes_give_the_same_results_in_the_same_order() -> None:
+    config = _config(children=200, end=date(2023, 6, 30))
+    kwargs = {"policies": ("tier", "random"), "seeds": (3, 4), "effects": ("modest",), "burn_in_days": 90}
+    serial = evaluate(config, **kwargs)  # type: ignore[arg-type]
+    parallel = evaluate(config, jobs=2, **kwargs)  # type: ignore[arg-type]
+    assert [(a.policy, a.seed) for a in parallel.arms] == [(a.policy, a.seed) for a in serial.arms]
+    for a, b in zip(serial.arms, parallel.arms, strict=True):
+        assert a.measures == b.measures
+        assert a.detection_days == b.detection_days
+    assert parallel.arm("random", "modest", 4).cpu_seconds > 0
