@@ -123,6 +123,11 @@ class Settings(BaseSettings):
     spark_master: str = Field(
         "local[*]", description="Spark master URL (local[*]: this machine; spark://host:7077 a cluster)."
     )
+    drift_sample: int = Field(
+        50_000,
+        ge=1000,
+        description="Drift is measured on this many children (a fixed hash sample), or on all if fewer.",
+    )
 
     @field_validator("timezone")
     @classmethod

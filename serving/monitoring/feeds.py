@@ -1,5 +1,7 @@
 """Feed health, computed in the warehouse (Ibis on DuckDB): how old each feed's latest record is, per township
-and for the whole county, and the share of rows each feed's ingest runs quarantined.
+and for the whole county, and the share of rows each feed's ingest runs quarantined (from ingest's run
+records). Freshness is read from the high-water marks ingest keeps (data_contracts/watermarks.py), so it does
+not scan the feeds; a warehouse whose marks do not cover its rows is scanned instead.
 
 A township's freshness counts the records of children whose latest registry snapshot (recorded before the
 as-of date) places them in that township. A feed is *stopped* in an area when its latest record there is at
@@ -14,6 +16,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from data_contracts import watermarks
 from features.backend import Warehouse, feed_schema
 from features.facts import CHILD_FEEDS
 from serving.monitoring.figures import FEED_AGE, QUARANTINE, Figure
@@ -47,9 +50,9 @@ def monitored_feeds(wh: Warehouse) -> list[str]:
     return [f for f in CHILD_FEEDS if wh.has(f) and "recorded_at" in feed_schema(f)]
 
 
-def freshness_frame(wh: Warehouse, as_of: dt.date) -> pd.DataFrame:
+def scanned_frame(wh: Warehouse, as_of: dt.date) -> pd.DataFrame:
     """(feed, township, latest): the latest `recorded_at` before `as_of` per feed and township (NaT where a
-    township has none), one query per feed, all in DuckDB."""
+    township has none), from the feed rows themselves: one query per feed, all in DuckDB."""
     homes = wh.materialize(child_townships(wh, as_of), "homes")
     townships = homes.select("township").distinct()
     parts = []
@@ -63,7 +66,48 @@ def freshness_frame(wh: Warehouse, as_of: dt.date) -> pd.DataFrame:
         parts.append(full)
     if not parts:
         return pd.DataFrame(columns=["feed", "township", "latest"])
-    return wh.execute(ibis.union(*parts)).sort_values(["feed", "township"]).reset_index(drop=True)
+    return _sorted(wh.execute(ibis.union(*parts)))
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(["feed", "township"]).reset_index(drop=True)
+
+
+def marks_cover(wh: Warehouse, feeds: list[str]) -> bool:
+    """Whether ingest's high-water marks count every row of each feed: a warehouse loaded before they were
+    kept, or rows written around ingest, make the counts differ, and freshness is then scanned."""
+    if not feeds or not wh.has(watermarks.TABLE):
+        return False
+    marks = wh.table(watermarks.TABLE)
+    counted = wh.execute(marks.group_by("feed").aggregate(n=marks["rows"].sum()))
+    held = dict(zip(counted["feed"], counted["n"], strict=True))
+    return all(int(held.get(f, 0)) == int(wh.con.execute(wh.table(f).count())) for f in feeds)
+
+
+def marked_frame(wh: Warehouse, as_of: dt.date, feeds: list[str]) -> pd.DataFrame:
+    """`scanned_frame` read from ingest's high-water marks (data_contracts/watermarks.py). The townships are
+    those of registry rows recorded before `as_of`; a row counts in its child's township when loaded."""
+    marks = wh.table(watermarks.TABLE)
+    before = marks.filter(marks.recorded_day < ibis.date(as_of.isoformat()), marks.township_code != "")
+    frame = wh.execute(
+        before.group_by(["feed", "township_code"]).aggregate(latest=before.latest_recorded_at.max())
+    )
+    towns = sorted(set(frame.loc[frame["feed"] == watermarks.REGISTRY, "township_code"]))
+    grid = pd.MultiIndex.from_product([feeds, towns], names=["feed", "township"]).to_frame(index=False)
+    found = frame.rename(columns={"township_code": "township"})
+    out = grid.merge(found, on=["feed", "township"], how="left")
+    out = out.astype({"feed": "str", "township": "str"})
+    out["latest"] = pd.to_datetime(out["latest"])
+    return _sorted(out)
+
+
+def freshness_frame(wh: Warehouse, as_of: dt.date) -> pd.DataFrame:
+    """(feed, township, latest): the latest `recorded_at` before `as_of` per feed and township (NaT where a
+    township has none) — from ingest's high-water marks where they cover every row, else scanned."""
+    feeds = monitored_feeds(wh)
+    if watermarks.REGISTRY in feeds and marks_cover(wh, feeds):
+        return marked_frame(wh, as_of, feeds)
+    return scanned_frame(wh, as_of)
 
 
 def _age(latest: object, as_of: dt.date) -> float | None:
