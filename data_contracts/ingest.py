@@ -9,7 +9,8 @@ key (within the chunk, or of a row already in the warehouse) → insert → quar
 repeat whose content equals the row already there is a *duplicate* (not loaded); a repeat with other content
 is a *conflicting duplicate* and is quarantined, so a changed record is never silently dropped. One table is
 one transaction, remembered by its SHA-256 in `ingest_files` with the feed's contract version, so
-re-ingesting it adds nothing. A table that cannot be read is reported with its reason and the run goes on;
+re-ingesting it adds nothing; the same transaction updates the feed's high-water marks (watermarks.py). A
+table that cannot be read is reported with its reason and the run goes on;
 the run record is always written. A folder that looks like another county's (county_fit.py) is refused
 before anything is loaded, unless `allow_mixed`.
 """
@@ -28,6 +29,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from data_contracts import watermarks
 from data_contracts.county_fit import CountyMismatch, admin_problem, conflict_problem, mismatch_message
 from data_contracts.feeds import FEEDS, Feed
 from data_contracts.headers import FeedHeaders, county_mapping_in, load_headers
@@ -234,6 +236,7 @@ def _load_chunk(ctx: _Context, chunk: Chunk, result: FileResult) -> tuple[Counts
     failures = concat_failures([failures, conflicts])
     bad_rows = np.unique(failures["row"].to_numpy())
     loaded = _insert(ctx.con, feed, wh, insert)
+    watermarks.record(ctx.con, feed, wh[insert])
     for table, rows in identity_frames(feed, typed[insert], wh[insert]).items():
         append(ctx.con, table, rows, upsert=True)
 
@@ -350,14 +353,13 @@ def _reset(result: FileResult) -> None:
 
 
 def _warehouse_admin_codes(con: duckdb.DuckDBPyConnection) -> int:
-    return int(con.execute("SELECT count(DISTINCT code) FROM admin_units").fetchone()[0])  # type: ignore[index]
+    # fetchall, not fetchone: a result left unfinished makes DuckDB refuse the next `register`
+    return int(con.execute("SELECT count(DISTINCT code) FROM admin_units").fetchall()[0][0])
 
 
 def _held_before(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether earlier runs loaded anything the county check can compare with."""
-    return any(
-        con.execute(f'SELECT 1 FROM "{name}" LIMIT 1').fetchone() is not None for name in PREFLIGHT_FEEDS
-    )
+    return any(con.execute(f'SELECT 1 FROM "{name}" LIMIT 1').fetchall() for name in PREFLIGHT_FEEDS)
 
 
 def _mixed_check(admin_codes: int) -> Callable[[FileResult], str | None]:
@@ -430,6 +432,7 @@ def ingest_folder(
     con = connect(warehouse, read_only=False)
     try:
         ensure_schema(con)
+        watermarks.ensure(con)
         started = now()
         run = _Run(con, run_id, secret, headers, names)
         try:

@@ -129,6 +129,11 @@ class Settings(BaseSettings):
         description="Training label: detected, exposure_weighted, visit_proof or type_weighted "
         "(docs/evaluation.md).",
     )
+    drift_sample: int = Field(
+        50_000,
+        ge=1000,
+        description="Drift is measured on this many children (a fixed hash sample), or on all if fewer.",
+    )
 
     @field_validator("timezone")
     @classmethod

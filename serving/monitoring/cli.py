@@ -57,6 +57,7 @@ def compute(settings: Settings, as_of: dt.date | None) -> MonitorResult:
             thresholds=thresholds_of(settings),
             champion=champion,
             county=county,
+            drift_sample=settings.drift_sample,
         )
         if why:
             result.summary["notes"].append(f"champion: {why}")

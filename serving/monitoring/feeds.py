@@ -1,5 +1,7 @@
 """Feed health, computed in the warehouse (Ibis on DuckDB): how old each feed's latest record is, per township
-and for the whole county, and the share of rows each feed's ingest runs quarantined.
+and for the whole county, and the share of rows each feed's ingest runs quarantined (from ingest's run
+records). Freshness is read from the high-water marks ingest keeps (data_contracts/watermarks.py), so it does
+not scan the feeds; a warehouse whose marks do not cover its rows is scanned instead.
 
 A township's freshness counts the records of children whose latest registry snapshot (recorded before the
 as-of date) places them in that township. A feed is *stopped* in an area when its latest record there is at
@@ -9,11 +11,13 @@ it while others do."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from data_contracts import watermarks
 from features.backend import Warehouse, feed_schema
 from features.facts import CHILD_FEEDS
 from serving.monitoring.figures import FEED_AGE, QUARANTINE, Figure
@@ -29,6 +33,12 @@ EXPECTED_GAP_DAYS = {
     "assistance_benefits": 92,
     "parent_contact_log": 31,
 }
+
+# Feeds that follow the school calendar: silent in 寒暑假 and on weekends by nature. Their staleness counts
+# the school days (the warehouse's `calendar` feed) since the latest record, against the school days that
+# `stale_days` of term time hold.
+SCHOOL_FEEDS = ("school_attendance", "school_events")
+SCHOOL_DAYS_PER_WEEK = 5
 
 
 def midnight(day: dt.date) -> ir.TimestampScalar:
@@ -47,9 +57,9 @@ def monitored_feeds(wh: Warehouse) -> list[str]:
     return [f for f in CHILD_FEEDS if wh.has(f) and "recorded_at" in feed_schema(f)]
 
 
-def freshness_frame(wh: Warehouse, as_of: dt.date) -> pd.DataFrame:
+def scanned_frame(wh: Warehouse, as_of: dt.date) -> pd.DataFrame:
     """(feed, township, latest): the latest `recorded_at` before `as_of` per feed and township (NaT where a
-    township has none), one query per feed, all in DuckDB."""
+    township has none), from the feed rows themselves: one query per feed, all in DuckDB."""
     homes = wh.materialize(child_townships(wh, as_of), "homes")
     townships = homes.select("township").distinct()
     parts = []
@@ -63,7 +73,48 @@ def freshness_frame(wh: Warehouse, as_of: dt.date) -> pd.DataFrame:
         parts.append(full)
     if not parts:
         return pd.DataFrame(columns=["feed", "township", "latest"])
-    return wh.execute(ibis.union(*parts)).sort_values(["feed", "township"]).reset_index(drop=True)
+    return _sorted(wh.execute(ibis.union(*parts)))
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(["feed", "township"]).reset_index(drop=True)
+
+
+def marks_cover(wh: Warehouse, feeds: list[str]) -> bool:
+    """Whether ingest's high-water marks count every row of each feed: a warehouse loaded before they were
+    kept, or rows written around ingest, make the counts differ, and freshness is then scanned."""
+    if not feeds or not wh.has(watermarks.TABLE):
+        return False
+    marks = wh.table(watermarks.TABLE)
+    counted = wh.execute(marks.group_by("feed").aggregate(n=marks["rows"].sum()))
+    held = dict(zip(counted["feed"], counted["n"], strict=True))
+    return all(int(held.get(f, 0)) == int(wh.con.execute(wh.table(f).count())) for f in feeds)
+
+
+def marked_frame(wh: Warehouse, as_of: dt.date, feeds: list[str]) -> pd.DataFrame:
+    """`scanned_frame` read from ingest's high-water marks (data_contracts/watermarks.py). The townships are
+    those of registry rows recorded before `as_of`; a row counts in its child's township when loaded."""
+    marks = wh.table(watermarks.TABLE)
+    before = marks.filter(marks.recorded_day < ibis.date(as_of.isoformat()), marks.township_code != "")
+    frame = wh.execute(
+        before.group_by(["feed", "township_code"]).aggregate(latest=before.latest_recorded_at.max())
+    )
+    towns = sorted(set(frame.loc[frame["feed"] == watermarks.REGISTRY, "township_code"]))
+    grid = pd.MultiIndex.from_product([feeds, towns], names=["feed", "township"]).to_frame(index=False)
+    found = frame.rename(columns={"township_code": "township"})
+    out = grid.merge(found, on=["feed", "township"], how="left")
+    out = out.astype({"feed": "str", "township": "str"})
+    out["latest"] = pd.to_datetime(out["latest"])
+    return _sorted(out)
+
+
+def freshness_frame(wh: Warehouse, as_of: dt.date) -> pd.DataFrame:
+    """(feed, township, latest): the latest `recorded_at` before `as_of` per feed and township (NaT where a
+    township has none) — from ingest's high-water marks where they cover every row, else scanned."""
+    feeds = monitored_feeds(wh)
+    if watermarks.REGISTRY in feeds and marks_cover(wh, feeds):
+        return marked_frame(wh, as_of, feeds)
+    return scanned_frame(wh, as_of)
 
 
 def _age(latest: object, as_of: dt.date) -> float | None:
@@ -72,22 +123,71 @@ def _age(latest: object, as_of: dt.date) -> float | None:
     return float((pd.Timestamp(as_of) - pd.Timestamp(latest).normalize()).days)
 
 
+def school_days(wh: Warehouse) -> pd.Series | None:
+    """Whether each day of the warehouse's school calendar is a school day (indexed by date), or None."""
+    if not wh.has("calendar"):
+        return None
+    cal = wh.table("calendar")
+    frame = wh.execute(cal.select("date", "is_school_day"))
+    if frame.empty:
+        return None
+    days = frame.assign(date=pd.to_datetime(frame["date"]).dt.normalize()).drop_duplicates("date")
+    return days.set_index("date")["is_school_day"].fillna(False).astype(bool).sort_index()
+
+
+def school_days_missed(latest: object, as_of: dt.date, calendar: pd.Series | None) -> int | None:
+    """School days after the latest record's day and before `as_of`; None when the calendar does not cover
+    them (then calendar days count)."""
+    if calendar is None or latest is None or pd.isna(latest):
+        return None
+    start = pd.Timestamp(latest).normalize() + pd.Timedelta(days=1)
+    end = pd.Timestamp(as_of) - pd.Timedelta(days=1)
+    if end < start:
+        return 0
+    if calendar.index[0] > start or calendar.index[-1] < end:
+        return None
+    return int(calendar.loc[start:end].sum())
+
+
+def _stopped(feed: str, latest: object, as_of: dt.date, limit: int, calendar: pd.Series | None) -> bool:
+    age = _age(latest, as_of)
+    if age is None:
+        return False
+    if feed in SCHOOL_FEEDS:
+        missed = school_days_missed(latest, as_of, calendar)
+        if missed is not None:
+            return missed >= math.ceil(limit * SCHOOL_DAYS_PER_WEEK / 7)
+    return age >= limit
+
+
+def _detail(feed: str, latest: object, as_of: dt.date, calendar: pd.Series | None) -> dict:
+    detail: dict = {"latest": None if pd.isna(latest) else pd.Timestamp(latest).date().isoformat()}
+    if feed in SCHOOL_FEEDS:
+        missed = school_days_missed(latest, as_of, calendar)
+        if missed is not None:
+            detail["school_days"] = missed
+    return detail
+
+
 def freshness(wh: Warehouse, as_of: dt.date, stale_days: int, county: str | None) -> list[Figure]:
-    """Feed age in days per feed and township, and per feed for the county; alert where stopped."""
+    """Feed age in days per feed and township, and per feed for the county; alert where stopped (a school
+    feed only when school days have passed without it: no alert in the holidays)."""
     frame = freshness_frame(wh, as_of)
+    calendar = school_days(wh) if frame["feed"].isin(SCHOOL_FEEDS).any() else None
     out: list[Figure] = []
     for feed, rows in frame.groupby("feed", sort=True):
-        limit = stale_days + EXPECTED_GAP_DAYS.get(str(feed), 0)
+        name = str(feed)
+        limit = stale_days + EXPECTED_GAP_DAYS.get(name, 0)
         whole = rows["latest"].max()
         county_age = _age(whole, as_of)
         out.append(
             Figure(
                 FEED_AGE,
-                str(feed),
+                name,
                 county_age,
                 area_code=county,
-                alert=county_age is None or county_age >= limit,
-                detail={"latest": None if pd.isna(whole) else pd.Timestamp(whole).date().isoformat()},
+                alert=county_age is None or _stopped(name, whole, as_of, limit, calendar),
+                detail=_detail(name, whole, as_of, calendar),
             )
         )
         for township, latest in zip(rows["township"], rows["latest"], strict=True):
@@ -95,12 +195,13 @@ def freshness(wh: Warehouse, as_of: dt.date, stale_days: int, county: str | None
             out.append(
                 Figure(
                     FEED_AGE,
-                    str(feed),
+                    name,
                     age,
                     area_code=str(township),
                     # a township without a feed others have is as stopped as one gone quiet
-                    alert=(age is None and county_age is not None) or (age is not None and age >= limit),
-                    detail={"latest": None if pd.isna(latest) else pd.Timestamp(latest).date().isoformat()},
+                    alert=(age is None and county_age is not None)
+                    or _stopped(name, latest, as_of, limit, calendar),
+                    detail=_detail(name, latest, as_of, calendar),
                 )
             )
     return out

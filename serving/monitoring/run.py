@@ -13,12 +13,13 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from features.backend import open_warehouse
+from features.backend import Backend, open_warehouse
 from serving.monitoring import casework, drift, feeds, lists
 from serving.monitoring.figures import Figure
+from serving.monitoring.sample import sampled_warehouse
 
-# (warehouse path, as-of date, spec) -> feature matrix; default features.pipeline.build_matrix
-MatrixBuilder = Callable[[Path, dt.date, Any], pd.DataFrame]
+# (warehouse path or open warehouse, as-of date, spec) -> feature matrix; default: build_matrix
+MatrixBuilder = Callable[[Path | Backend, dt.date, Any], pd.DataFrame]
 
 
 @dataclass(frozen=True)
@@ -61,10 +62,10 @@ class MonitorResult:
         return [f for f in self.figures if f.metric == metric]
 
 
-def default_matrix(path: Path, as_of: dt.date, spec: Any) -> pd.DataFrame:
+def default_matrix(warehouse: Path | Backend, as_of: dt.date, spec: Any) -> pd.DataFrame:
     from features.pipeline import build_matrix
 
-    return build_matrix(path, [pd.Timestamp(as_of)], spec=spec)
+    return build_matrix(warehouse, [pd.Timestamp(as_of)], spec=spec)
 
 
 def model_drift(
@@ -74,13 +75,21 @@ def model_drift(
     threshold: float,
     county: str | None,
     builder: MatrixBuilder = default_matrix,
+    sample: int | None = None,
 ) -> list[Figure]:
-    matrix = builder(warehouse, as_of, champion.spec)
+    """Drift of the score and inputs; on a fixed hash sample of `sample` children when the warehouse holds
+    more (serving/monitoring/sample.py), else on all of them."""
+    sampled = sampled_warehouse(warehouse, as_of, sample) if sample else None
+    try:
+        matrix = builder(sampled[0] if sampled else warehouse, as_of, champion.spec)
+    finally:
+        if sampled:
+            sampled[0].close()
     if matrix.empty:
         return []
     scored = champion.predict(matrix)
     inputs = {n: matrix[n].to_numpy(dtype="float64", na_value=np.nan) for n in champion.inputs if n in matrix}
-    return drift.drift_figures(
+    figures = drift.drift_figures(
         champion.reference,
         inputs,
         pd.to_numeric(scored["margin"]).to_numpy(dtype="float64"),
@@ -89,6 +98,10 @@ def model_drift(
         county,
         champion.labels,
     )
+    if sampled:
+        for fig in figures:
+            fig.detail.update(sample=sampled[1], children=sampled[2])
+    return figures
 
 
 def run_monitor(
@@ -102,6 +115,7 @@ def run_monitor(
     champion: ChampionView | None,
     county: str | None = None,
     builder: MatrixBuilder = default_matrix,
+    drift_sample: int | None = None,
 ) -> MonitorResult:
     prefix = county[:6] if county else ""
     wh = open_warehouse(warehouse)
@@ -118,7 +132,7 @@ def run_monitor(
     figures += casework.behaviour(session, as_of, thresholds.override_share, prefix)
     notes: list[str] = []
     if champion is not None:
-        figures += model_drift(warehouse, as_of, champion, thresholds.psi, county, builder)
+        figures += model_drift(warehouse, as_of, champion, thresholds.psi, county, builder, drift_sample)
     else:
         notes.append("no champion: drift not measured")
     summary: dict[str, Any] = {
@@ -126,6 +140,7 @@ def run_monitor(
         "thresholds": thresholds.__dict__,
         "horizon_days": horizon_days,
         "visits_per_township": visits_per_township,
+        "drift_sample": drift_sample,
         "notes": notes,
     }
     if champion is not None:

@@ -1,0 +1,79 @@
+"""The children drift is measured on: for a warehouse larger than the sample size, a fixed sample chosen by
+hash, so building their feature matrix costs the same whatever the warehouse's size.
+
+The sample is the `size` children, among those the registry knows before the as-of date, with the smallest
+MD5 of their pseudonymous key: the same children month after month (a child joins or leaves it only by
+entering or leaving the registry), so two months' PSI compare like with like, and nothing random is drawn.
+Their rows of every child's feed are copied into an in-memory DuckDB session that the feature builders read
+as a warehouse. Household members are copied for every person who belongs to a sampled child's household,
+so a caregiver's count of children in care (an input) counts the children outside the sample too.
+
+A warehouse with at most `size` children, or a Parquet lake, is measured on every child (`None`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import ibis
+
+from data_contracts.feeds import FEEDS
+from data_contracts.lake import is_lake
+from features.backend import DuckDBWarehouse
+
+SAMPLE_TABLE = "_drift_sample"
+HOUSEHOLD = "household_members"
+
+
+def _copy_sql(name: str, columns: set[str]) -> str:
+    source = f'wh.main."{name}"'
+    if name == HOUSEHOLD:
+        return (
+            f'CREATE TABLE "{name}" AS SELECT * FROM {source} WHERE person_key IN '
+            f"(SELECT person_key FROM {source} WHERE child_key IN (SELECT child_key FROM {SAMPLE_TABLE}))"
+        )
+    if "child_key" in columns:
+        return (
+            f'CREATE TABLE "{name}" AS SELECT * FROM {source} '
+            f"WHERE child_key IN (SELECT child_key FROM {SAMPLE_TABLE})"
+        )
+    return f'CREATE TABLE "{name}" AS SELECT * FROM {source}'
+
+
+def sampled_warehouse(path: Path, as_of: dt.date, size: int) -> tuple[DuckDBWarehouse, int, int] | None:
+    """(the sample as a warehouse, children sampled, children known at `as_of`), or None when every child is
+    to be used. The caller closes the warehouse."""
+    path = Path(path)
+    if is_lake(path):
+        return None
+    con = ibis.duckdb.connect()
+    raw = con.con
+    keep = False
+    try:
+        raw.execute(f"ATTACH '{path.resolve()}' AS wh (READ_ONLY)")
+        raw.execute(
+            f"CREATE TEMP TABLE _drift_known AS SELECT DISTINCT child_key FROM wh.main.children_registry "
+            f"WHERE recorded_at < '{as_of.isoformat()}'::TIMESTAMP"
+        )
+        known = int(raw.execute("SELECT count(*) FROM _drift_known").fetchone()[0])  # type: ignore[index]
+        if known <= size:
+            return None
+        raw.execute(
+            f"CREATE TEMP TABLE {SAMPLE_TABLE} AS SELECT child_key FROM _drift_known "
+            f"ORDER BY md5(child_key), child_key LIMIT {int(size)}"
+        )
+        columns: dict[str, set[str]] = {}
+        for table, column in raw.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_catalog = 'wh' AND table_schema = 'main'"
+        ).fetchall():
+            columns.setdefault(table, set()).add(column)
+        for name in FEEDS:
+            if name in columns:
+                raw.execute(_copy_sql(name, columns[name]))
+        raw.execute("DETACH wh")
+        keep = True
+        return DuckDBWarehouse(con, source="drift-sample"), size, known
+    finally:
+        if not keep:
+            con.disconnect()
