@@ -61,10 +61,18 @@ def test_the_three_term_heuristic_sums_the_three_ranks() -> None:
 
 def test_lift_over_each_baseline_is_the_ratio_of_precisions() -> None:
     results = {
-        "model": {"precision_at_k": 0.3, "precision_at_10pct": 0.2, "true_precision_at_k": 0.6,
-                  "true_precision_at_10pct": 0.4},
-        "tier_rule": {"precision_at_k": 0.1, "precision_at_10pct": 0.1, "true_precision_at_k": 0.3,
-                      "true_precision_at_10pct": 0.2},
+        "model": {
+            "precision_at_k": 0.3,
+            "precision_at_10pct": 0.2,
+            "true_precision_at_k": 0.6,
+            "true_precision_at_10pct": 0.4,
+        },
+        "tier_rule": {
+            "precision_at_k": 0.1,
+            "precision_at_10pct": 0.1,
+            "true_precision_at_k": 0.3,
+            "true_precision_at_10pct": 0.2,
+        },
         "checklist": {"precision_at_k": 0.2, "precision_at_10pct": 0.0},
     }
     add_lifts(results)

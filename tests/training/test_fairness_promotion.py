@@ -54,8 +54,14 @@ def store(tmp_path_factory, factories):
 
     def register(result) -> str:
         run = log_run(
-            result, spec, DEFAULT_SPEC, tracking_uri=uri, artifact_root=root, model_name=NAME,
-            horizon_days=90, k=K,
+            result,
+            spec,
+            DEFAULT_SPEC,
+            tracking_uri=uri,
+            artifact_root=root,
+            model_name=NAME,
+            horizon_days=90,
+            k=K,
         )
         return run.version
 
