@@ -20,11 +20,10 @@ from training.tracking import RunOutcome, log_run
 if TYPE_CHECKING:
     from mlflow.pyfunc import PyFuncModel
 
-    from training.listed import Listing
-
     from data_contracts.ingest import IngestReport
     from features.spec import FeatureSpec
     from shouhu.settings import Settings
+    from training.listed import Listing
 
 Say = Callable[[str], None]
 
