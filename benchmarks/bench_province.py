@@ -61,22 +61,29 @@ def peak_gb() -> float:
 
 
 class Steps:
+    """Each step's wall time and CPU time (all the process's threads: DuckDB's too), memory after it and the
+    peak so far. On a shared machine the wall time grows with the other jobs; the CPU time much less."""
+
     def __init__(self) -> None:
-        self.rows: list[tuple[str, float, float, float]] = []
         self.t = time.perf_counter()
+        self.cpu = time.process_time()
 
     def done(self, name: str) -> float:
-        now = time.perf_counter()
-        took = now - self.t
-        self.rows.append((name, took, rss_gb(), peak_gb()))
-        print(f"  {name:<44} {took:8.1f} s   rss {rss_gb():5.2f} GB   peak {peak_gb():5.2f} GB", flush=True)
+        took = time.perf_counter() - self.t
+        cpu = time.process_time() - self.cpu
+        print(
+            f"  {name:<44} {took:8.1f} s   CPU {cpu:6.1f} s   "
+            f"rss {rss_gb():5.2f} GB   peak {peak_gb():5.2f} GB",
+            flush=True,
+        )
         self.t = time.perf_counter()
+        self.cpu = time.process_time()
         return took
 
 
-def base_county(base: int, work: Path) -> Path:
-    """A simulated county (Jan 2023 – Jul 2024), ingested once and cached under `work`."""
-    folder = work / f"base_{base}"
+def base_county(base: int, work: Path, start: date = date(2023, 1, 1)) -> Path:
+    """A simulated county (`start` – Jul 2024), ingested once and cached under `work`."""
+    folder = work / (f"base_{base}" if start == date(2023, 1, 1) else f"base_{base}_from_{start:%Y%m}")
     wh = folder / "warehouse.duckdb"
     if wh.exists():
         return wh
@@ -88,7 +95,7 @@ def base_county(base: int, work: Path) -> Path:
         townships=max(2, base // 1000),
         villages=8,
         children=base,
-        start=date(2023, 1, 1),
+        start=start,
         end=date(2024, 7, 31),
         seed=5,
     )
@@ -177,34 +184,43 @@ def main() -> None:
     )
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument(
+        "--duckdb-memory", default=None, help="DuckDB memory_limit for the features, e.g. 4GB"
+    )
+    parser.add_argument(
         "--steps",
         default="lists",
         help="comma-separated: lists (the province run), training (the 36-month matrix and fit)",
     )
     parser.add_argument("--training-dates", type=int, default=36)
+    parser.add_argument(
+        "--start",
+        default="2023-01-01",
+        help="first day of the simulated history (36 training dates need it from 2021-07 on)",
+    )
+    parser.add_argument("--max-rows", type=int, default=2_000_000, help="training rows kept (subsampling)")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     copies = max(1, args.children // args.base)
 
     print(f"setup (untimed): base county of {args.base:,} children, {copies} replicas", flush=True)
     s = Steps()
-    base_wh = base_county(args.base, args.work)
+    base_wh = base_county(args.base, args.work, date.fromisoformat(args.start))
     s.done("base county simulated + ingested (cached)")
-    province = args.work / f"province_{copies}x{args.base}.duckdb"
+    province = args.work / f"province_{copies}x{base_wh.parent.name.removeprefix('base_')}.duckdb"
     if not province.exists():
         rows = replicate(base_wh, province, copies)
         print("  rows: " + ", ".join(f"{k} {v:,}" for k, v in rows.items() if v), flush=True)
     s.done("province warehouse replicated")
-    model_uri = (args.work / "model_uri.txt").read_text() if (args.work / "model_uri.txt").exists() else ""
-    if not model_uri:
-        model_uri = train_model(base_wh, args.work)
-        (args.work / "model_uri.txt").write_text(model_uri)
-    s.done("model trained on the base county (cached)")
-
     if "lists" in args.steps:
+        known = args.work / "model_uri.txt"
+        model_uri = known.read_text() if known.exists() else ""
+        if not model_uri:
+            model_uri = train_model(base_wh, args.work)
+            known.write_text(model_uri)
+        s.done("model trained on the base county (cached)")
         province_run(province, model_uri, args)
     if "training" in args.steps:
-        training(province, args.work, Steps(), args.training_dates)
+        training(province, args.work, Steps(), args.training_dates, args.max_rows)
 
 
 def province_run(province: Path, model_uri: str, args: argparse.Namespace) -> None:
@@ -223,6 +239,10 @@ def province_run(province: Path, model_uri: str, args: argparse.Namespace) -> No
     s = Steps()
     cpu = time.process_time()
     wh = open_warehouse(province, threads=args.threads)
+    if args.duckdb_memory:  # DuckDB spills its intermediate tables past this (default: 80 % of RAM)
+        spill = args.work / "duckdb_spill"
+        wh.con.raw_sql(f"SET memory_limit = '{args.duckdb_memory}'")
+        wh.con.raw_sql(f"SET temp_directory = '{spill}'")
     matrix = build_matrix(wh, [AS_OF])
     wh.close()
     t_features = s.done(f"features: {len(matrix):,} children × {matrix.shape[1]} columns")
@@ -287,9 +307,10 @@ def province_run(province: Path, model_uri: str, args: argparse.Namespace) -> No
     con.close()
 
 
-def training(province: Path, work: Path, s: Steps, n_dates: int = 36) -> None:
+def training(province: Path, work: Path, s: Steps, n_dates: int = 36, max_rows: int = 2_000_000) -> None:
     """`n_dates` monthly as-of dates → as-of Parquet partitions (one date in memory at a time) → compact
-    Arrow reads (negatives subsampled past 2M rows, weighted) → weighted LightGBM + isotonic calibration."""
+    Arrow reads (negatives subsampled past `max_rows`, weighted) → weighted LightGBM + isotonic
+    calibration."""
     from features.backend import open_warehouse
     from features.spec import load_spec
     from training.model import BoosterParams, monotone_constraints
@@ -314,10 +335,10 @@ def training(province: Path, work: Path, s: Steps, n_dates: int = 36) -> None:
     s.done(f"matrix → {n_dates} as-of Parquet partitions ({total / n_dates:.1f} s a date)")
     spec = load_spec()
     inputs = spec.model_inputs()
-    fit = read_training(folder, inputs, max_rows=2_000_000)
+    fit = read_training(folder, inputs, max_rows=max_rows)
     s.done(f"read {fit.rows_read:,} rows, kept {len(fit.y):,} (negatives × {fit.negative_rate:.3f})")
     # the cost is what is measured here: the calibration rows are a second subsample of the same matrix
-    cal = read_training(folder, inputs, max_rows=500_000, seed=1)
+    cal = read_training(folder, inputs, max_rows=max_rows // 4, seed=1)
     fit_weighted(fit, cal, inputs, monotone_constraints(inputs, spec.directions()), BoosterParams())
     s.done(f"weighted LightGBM + calibration ({n_dates} dates)")
     print(
