@@ -290,6 +290,14 @@ def score(
     spark: Annotated[
         bool, typer.Option("--spark", help="Score on Spark (SHOUHU_SPARK_MASTER) with MLflow's spark_udf.")
     ] = False,
+    explain_listed: Annotated[
+        bool,
+        typer.Option(
+            "--explain-listed",
+            help="Score everyone but give reasons only to the children on a township list (its top "
+            "SHOUHU_VISITS_PER_TOWNSHIP in list order, and every rule-flagged child): a province in seconds.",
+        ),
+    ] = False,
 ) -> None:
     """Batch-score the whole cohort with the champion: probability, percentile, band and reasons per child."""
     _quiet_mlflow()
@@ -298,10 +306,13 @@ def score(
 
     from shouhu.settings import get_settings
     from training import data, workflow
+    from training.listed import Listing
 
     settings = get_settings()
     day = pd.Timestamp(_date(as_of, "--as-of"))
     if spark:
+        if explain_listed:
+            _fail("shouhu score: --explain-listed is not available with --spark (it explains everyone)")
         _score_on_spark(settings, day, matrix, out)
         return
     try:
@@ -321,7 +332,10 @@ def score(
     columns = (TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns) as bar:
         task = bar.add_task("score", total=len(frame))
-        scored = workflow.score(frame, model, version, advance=lambda n: bar.advance(task, n))
+        listing = Listing("township", settings.visits_per_township) if explain_listed else None
+        scored = workflow.score(
+            frame, model, version, advance=lambda n: bar.advance(task, n), listing=listing
+        )
     workflow.write_scores(scored, out)
     bands = scored["band"].value_counts().to_dict()
     typer.echo(
@@ -330,6 +344,8 @@ def score(
     typer.echo(
         "bands: " + ", ".join(f"{b} {bands.get(b, 0):,}" for b in ("red", "orange", "yellow", "green"))
     )
+    if explain_listed:
+        typer.echo(f"explained: {int(scored['listed'].sum()):,} children on the township lists")
 
 
 def _score_on_spark(settings: Settings, day: pd.Timestamp, matrix: Path | None, out: Path) -> None:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from data_contracts.ingest import IngestReport
     from features.spec import FeatureSpec
     from shouhu.settings import Settings
+    from training.listed import Listing
 
 Say = Callable[[str], None]
 
@@ -160,18 +161,22 @@ def score(
     version: str,
     chunk: int = 20_000,
     advance: Callable[[int], None] | None = None,
+    listing: Listing | None = None,
 ) -> pd.DataFrame:
-    """The §4 output for every row, with the row's keys, audit groups, rule flags and (when known) label."""
+    """The §4 output for every row, with the row's keys, audit groups, rule flags and (when known) label.
+    With a `listing`, every row is scored but only the rows that go on its lists are explained (the others'
+    reasons are missing; training.listed) and `listed` marks them."""
+    from training.listed import predict, score_listed
+
     keep = [c for c in SCORE_KEEP if c in frame.columns]
     inputs = [c for c in model.metadata.get_input_schema().input_names() if c in frame.columns]
-    parts = []
-    for start in range(0, len(frame), chunk):
-        part = frame.iloc[start : start + chunk]
-        parts.append(model.predict(part[inputs]))
-        if advance:
-            advance(len(part))
-    scored = pd.concat(parts) if parts else pd.DataFrame()
-    out = pd.concat([frame[keep].reset_index(drop=True), scored.reset_index(drop=True)], axis=1)
+    if listing is None:
+        scored, mask = predict(frame[inputs], model, chunk, advance=advance), None
+    else:
+        scored, mask = score_listed(frame, model, inputs, listing, chunk, advance)
+    out = pd.concat([frame[keep].reset_index(drop=True), scored], axis=1)
+    if mask is not None:
+        out["listed"] = mask
     out["model_version"] = version
     # the village list as shipped (rule-flagged children first, then margin; shouhu_core.list_order)
     if "village_code" in out.columns:

@@ -60,3 +60,25 @@ def trained(county):
     from training.pipeline import TrainConfig, train_and_evaluate
 
     return train_and_evaluate(county, load_spec(), TrainConfig(k=10, n_folds=2, min_positives=5))
+
+
+@pytest.fixture(scope="session")
+def champion(trained, tmp_path_factory):
+    """The session's trained model, logged by the real `log_run` and loaded as MLflow serves it."""
+    import mlflow.pyfunc
+
+    from features.spec import DEFAULT_SPEC, load_spec
+    from training.tracking import log_run
+
+    folder = tmp_path_factory.mktemp("stream_model")
+    run = log_run(
+        trained,
+        load_spec(),
+        DEFAULT_SPEC,
+        tracking_uri=f"sqlite:///{folder / 'mlflow.db'}",
+        artifact_root=folder / "mlruns",
+        model_name="shouhu-risk",
+        horizon_days=90,
+        k=10,
+    )
+    return mlflow.pyfunc.load_model(run.model_uri)

@@ -40,6 +40,21 @@ def test_train_score_promote_and_rollback_from_the_command_line(shouhu_env: Path
     villages_with_flags = set(flagged["village_code"])
     assert (first[first["village_code"].isin(villages_with_flags)]["rule_flags"].fillna("") != "").all()
 
+    # a province's run: everyone scored, only the children on a township list explained (10 a township here)
+    short = shouhu_env / "listed.csv"
+    listed = runner.invoke(
+        app,
+        ["score", "--as-of", "2023-08-01", "--matrix", str(matrix), "--out", str(short), "--explain-listed"],
+    )
+    assert listed.exit_code == 0, listed.output
+    few = pd.read_csv(short, encoding="utf-8-sig")
+    assert few["child_key"].tolist() == frame["child_key"].tolist()
+    on_list = few["listed"].to_numpy()
+    assert f"explained: {on_list.sum():,} children" in listed.output
+    assert 3 * 10 <= on_list.sum() < len(few) / 2
+    assert (few.loc[on_list, "reasons"] == frame.loc[on_list, "reasons"]).all()
+    assert few.loc[~on_list, "reasons"].isna().all()
+
     again = runner.invoke(app, ["promote"])
     assert again.exit_code == 0 and "already champion" in again.output
 

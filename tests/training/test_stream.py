@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from features.spec import DEFAULT_SPEC, load_spec
+from features.spec import load_spec
 from training.model import BoosterParams, monotone_constraints
 from training.pipeline import observable
 from training.stream import (
@@ -81,27 +81,6 @@ def test_subsampled_negatives_with_weights_keep_calibration_of_the_full_fit(wind
     unweighted = [type(d)(**{**d.__dict__, "weight": np.ones_like(d.weight)}) for d in (sub, cal_sub)]
     mean_unweighted, _, _ = judged(*unweighted)
     assert mean_unweighted > 1.5 * observed
-
-
-@pytest.fixture(scope="module")
-def champion(trained, tmp_path_factory):
-    """The session's trained model, logged by the real `log_run` and loaded as MLflow serves it."""
-    import mlflow.pyfunc
-
-    from training.tracking import log_run
-
-    folder = tmp_path_factory.mktemp("stream_model")
-    run = log_run(
-        trained,
-        load_spec(),
-        DEFAULT_SPEC,
-        tracking_uri=f"sqlite:///{folder / 'mlflow.db'}",
-        artifact_root=folder / "mlruns",
-        model_name="shouhu-risk",
-        horizon_days=90,
-        k=10,
-    )
-    return mlflow.pyfunc.load_model(run.model_uri)
 
 
 def test_streamed_scoring_writes_the_scores_of_in_memory_scoring(county, champion, tmp_path) -> None:
