@@ -98,7 +98,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from features.spec import load_spec
-    from training.fairness_gate import OUTSIDE, checks_table
+    from training.fairness_gate import FAIL, OUTSIDE, checks_table
     from training.pipeline import TrainConfig, train_and_evaluate
 
     spec = load_spec()
@@ -161,8 +161,10 @@ def main() -> None:
     planted = pd.DataFrame(planted_rows)
     if not planted.empty:
         power = (planted["group_verdict"] == OUTSIDE).mean()
+        refused = (planted["verdict"] == FAIL).mean()
         print(
-            f"\nplanted disparity (recall ratio ≈ {PLANTED}): found {power:.0%} of {len(planted)} "
+            f"\nplanted disparity (recall ratio ≈ {PLANTED}), {len(planted)} cases: refused by the gate "
+            f"{refused:.0%} (any check, true outcomes included); from detected outcomes alone {power:.0%} "
             "(target ≥ 80 %)"
         )
         print(planted.to_string(index=False))
