@@ -41,6 +41,11 @@ SWEEP: list[tuple[str, list[str], dict[str, str]]] = [
     ("rollback without a model", ["rollback"], {}),
     ("score without a warehouse", ["score", "--as-of", DAY, "--out", "{tmp}/s.parquet"], {}),
     ("score without a model", ["score", "--as-of", DAY, "--out", "{tmp}/s.csv", "--matrix", "{matrix}"], {}),
+    (
+        "score the listed only on Spark",
+        ["score", "--as-of", DAY, "--out", "{tmp}/s.parquet", "--spark", "--explain-listed"],
+        {},
+    ),
     ("audit a missing file", ["audit", "--scores", "{tmp}/no.csv", "--label", "y", "--group", "g"], {}),
     ("serve on a database path under a file", ["serve"], {"SHOUHU_DATABASE_URL": "sqlite:///{file}/x.db"}),
     ("demo over a warehouse it did not make", ["demo", "--no-serve"], {"SHOUHU_WAREHOUSE": "{file}"}),

@@ -295,7 +295,7 @@ def score(
         typer.Option(
             "--explain-listed",
             help="Score everyone but give reasons only to the children on a township list (its top "
-            "SHOUHU_VISITS_PER_TOWNSHIP in list order, and every rule-flagged child): a province in seconds.",
+            "SHOUHU_VISITS_PER_TOWNSHIP in list order, and every rule-flagged child): for a province.",
         ),
     ] = False,
 ) -> None:
