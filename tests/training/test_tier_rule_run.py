@@ -1,0 +1,68 @@
+"""A training run on a small simulated county judges the model against the tier rule read from the warehouse
+records (features.tier_rule), says so in the MLflow run, and falls back to the matrix approximation when it
+is given only a matrix."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+
+@pytest.mark.slow
+def test_a_run_on_the_warehouse_logs_the_warehouse_computed_tier_baseline(shouhu_env: Path) -> None:
+    from mlflow import MlflowClient
+
+    from data_contracts.ingest import ingest_folder
+    from features.tier_rule import DAYS_COLUMN, TIER_COLUMN, tier_table
+    from shouhu.settings import get_settings
+    from simulation.config import SimulationConfig
+    from simulation.county import simulate
+    from training import baselines, workflow
+    from training.pipeline import TrainConfig
+
+    settings = get_settings()
+    settings.ensure_dirs()
+    sim = shouhu_env / "sim"
+    config = SimulationConfig(
+        townships=2, villages=3, children=600, start=date(2022, 1, 1), end=date(2023, 12, 31), seed=7
+    )
+    simulate(config, sim, progress=False)
+    ingest_folder(
+        sim / "feeds", settings.warehouse, settings.pseudonym_secret.get_secret_value(), progress=False
+    )
+
+    frame = workflow.load_matrix(settings)
+    # every cohort row carries the tier the warehouse records give, and it is not a model input
+    assert frame[TIER_COLUMN].notna().all()
+    dates = sorted(frame["as_of"].unique())
+    again = tier_table(settings.warehouse, dates[-2:])
+    latest = frame[frame["as_of"].isin(dates[-2:])].merge(
+        again, on=["child_key", "as_of"], suffixes=("", "_")
+    )
+    assert len(latest) == (frame["as_of"].isin(dates[-2:])).sum()
+    assert (latest[TIER_COLUMN] == latest[f"{TIER_COLUMN}_"]).all()
+    # the warehouse rule differs from the approximation somewhere (else this test could not tell them apart)
+    assert (baselines.tier(frame) != baselines.approximate_tier(frame)).any()
+
+    small = TrainConfig(k=10, n_folds=1, with_logreg=False, with_ceiling=False)
+    trained = workflow.train(frame, settings, config=small)
+    test = trained.result.test
+    assert np.array_equal(trained.result.test_scores["tier_rule"], baselines.tier_rule_score(test))
+    ranked_by_warehouse = (3 - test[TIER_COLUMN].to_numpy()) * baselines.TIER_POINTS
+    assert (trained.result.test_scores["tier_rule"] >= ranked_by_warehouse).all()
+    assert (trained.result.test_scores["tier_rule"] < ranked_by_warehouse + baselines.TIER_POINTS).all()
+
+    client = MlflowClient(settings.mlflow_tracking_uri)
+    run = client.get_run(trained.run.run_id)
+    assert run.data.params["tier_rule_source"] == "warehouse"
+    logged = run.data.metrics["tier_rule_precision_at_k"]
+    assert logged == pytest.approx(trained.result.metrics["tier_rule"]["precision_at_k"])
+
+    # the same matrix without the warehouse's columns, as a matrix file gives it: the approximation, said so
+    matrix_only = frame.drop(columns=[TIER_COLUMN, DAYS_COLUMN])
+    fallback = workflow.train(matrix_only, settings, config=small)
+    assert client.get_run(fallback.run.run_id).data.params["tier_rule_source"] == "matrix"
+    assert fallback.result.data_snapshot == trained.result.data_snapshot  # the same features either way
