@@ -66,3 +66,33 @@ def test_a_run_on_the_warehouse_logs_the_warehouse_computed_tier_baseline(shouhu
     fallback = workflow.train(matrix_only, settings, config=small)
     assert client.get_run(fallback.run.run_id).data.params["tier_rule_source"] == "matrix"
     assert fallback.result.data_snapshot == trained.result.data_snapshot  # the same features either way
+
+
+def test_a_matrix_file_gets_the_warehouse_tiers_only_when_the_warehouse_holds_its_children(
+    shouhu_env: Path,
+) -> None:
+    import pandas as pd
+
+    from features.tier_rule import TIER_COLUMN
+    from shouhu.settings import get_settings
+    from tests.features.factories import WarehouseFactory, ck, incident_row, registry_row
+    from training import baselines, workflow
+
+    settings = get_settings()
+    settings.ensure_dirs()
+    factory = WarehouseFactory().add("children_registry", registry_row(1), registry_row(2))
+    factory.add("incidents", incident_row(1, "2024-05-20"))
+    factory.build(settings.warehouse)
+    as_of = pd.Timestamp("2024-06-01")
+    # the matrix says nothing of the incident (as a 365-day count would): only the warehouse makes child 1 red
+    matrix = pd.DataFrame({"child_key": [ck(1), ck(2)], "as_of": [as_of, as_of], "prior_incidents_365d": 0.0})
+    path = shouhu_env / "matrix.parquet"
+    matrix.to_parquet(path)
+    frame = workflow.load_matrix(settings, path)
+    assert baselines.tier_rule_source(frame) == "warehouse"
+    assert baselines.tier(frame).tolist() == [0, 2]  # red; the registry's 监护情况评估 一般
+
+    stranger = pd.concat([matrix, matrix.assign(child_key=ck(3)).iloc[:1]], ignore_index=True)
+    stranger.to_parquet(path)
+    frame = workflow.load_matrix(settings, path)
+    assert TIER_COLUMN not in frame and baselines.tier_rule_source(frame) == "matrix"
