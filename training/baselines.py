@@ -103,8 +103,10 @@ def without_warehouse_tiers(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(columns=[TIER_COLUMN, DAYS_COLUMN], errors="ignore")
 
 
-def approximate_tier(frame: pd.DataFrame) -> np.ndarray:
-    """0 red, 1 orange, 2 yellow, 3 green from the matrix's indicators (see the module docstring)."""
+def tier(frame: pd.DataFrame) -> np.ndarray:
+    """0 red, 1 orange, 2 yellow, 3 green from the matrix's indicators alone (see the module docstring). What
+    anything that shapes the model reads (training.bias's exposure strata), so a fit never depends on whether
+    the warehouse's tiers were attached."""
     registry, visit = _column(frame, "registry_guardianship_assessment"), _column(frame, "last_carer_rating")
     assessment = np.fmax(registry, visit)
     red = _column(frame, "prior_incidents_365d") > 0
@@ -118,10 +120,10 @@ def approximate_tier(frame: pd.DataFrame) -> np.ndarray:
     return np.select([red, orange, yellow], [0, 1, 2], default=3)
 
 
-def tier(frame: pd.DataFrame) -> np.ndarray:
+def baseline_tier(frame: pd.DataFrame) -> np.ndarray:
     """0 red, 1 orange, 2 yellow, 3 green: the warehouse-computed tier where the frame carries it (a row the
     warehouse had no tier for falls back to the approximation), else the matrix approximation."""
-    approx = approximate_tier(frame)
+    approx = tier(frame)
     if TIER_COLUMN not in frame:
         return approx
     known = _column(frame, TIER_COLUMN)
@@ -139,7 +141,7 @@ def tier_rule_score(frame: pd.DataFrame) -> np.ndarray:
     else:
         overdue = _column(frame, "visit_overdue_days")
     overdue = np.clip(np.nan_to_num(overdue, nan=TIER_POINTS - 1), 0, TIER_POINTS - 1)
-    return (3 - tier(frame)) * TIER_POINTS + overdue
+    return (3 - baseline_tier(frame)) * TIER_POINTS + overdue
 
 
 def _pct_rank(values: np.ndarray) -> np.ndarray:

@@ -45,7 +45,7 @@ def test_a_run_on_the_warehouse_logs_the_warehouse_computed_tier_baseline(shouhu
     assert len(latest) == (frame["as_of"].isin(dates[-2:])).sum()
     assert (latest[TIER_COLUMN] == latest[f"{TIER_COLUMN}_"]).all()
     # the warehouse rule differs from the approximation somewhere (else this test could not tell them apart)
-    assert (baselines.tier(frame) != baselines.approximate_tier(frame)).any()
+    assert (baselines.baseline_tier(frame) != baselines.tier(frame)).any()
 
     small = TrainConfig(k=10, n_folds=1, with_logreg=False, with_ceiling=False)
     trained = workflow.train(frame, settings, config=small)
@@ -90,7 +90,7 @@ def test_a_matrix_file_gets_the_warehouse_tiers_only_when_the_warehouse_holds_it
     matrix.to_parquet(path)
     frame = workflow.load_matrix(settings, path)
     assert baselines.tier_rule_source(frame) == "warehouse"
-    assert baselines.tier(frame).tolist() == [0, 2]  # red; the registry's 监护情况评估 一般
+    assert baselines.baseline_tier(frame).tolist() == [0, 2]  # red; the registry's 监护情况评估 一般
 
     stranger = pd.concat([matrix, matrix.assign(child_key=ck(3)).iloc[:1]], ignore_index=True)
     stranger.to_parquet(path)
