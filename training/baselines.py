@@ -1,12 +1,14 @@
 """The baselines logged beside the model in every run (each ranked as the list is shipped: rule flags first).
 
 - The tier rule: what caseworkers do today (DOMAIN §1.5, the simulator's `simulation.policy.tiers`) — red: a
-  detected incident recently; orange: 监护情况评估 差, unsupervised or self-care, the last visit raised a
-  concern; yellow: 一般, a 困境 child, a parent incapable of care; green: the rest; within a tier, the most
-  overdue visit first. Computed from the matrix's indicators (records as of the date), which do not carry
-  every fact of the rule exactly: "detected incident ≤ 60 days" is read as any detected incident in the last
-  365 days (`prior_incidents_365d`), "the last visit raised a concern" as its carer rating 差 or living
-  conditions 1–2 of 5, and 困境 as 低保/特困 (`dibao_or_tekun`).
+  detected incident ≤ 60 days ago; orange: 监护情况评估 差, unsupervised or self-care, the last visit raised
+  a concern; yellow: 一般, a 困境 child, a parent incapable of care; green: the rest; within a tier, the most
+  overdue visit first. When training reads the warehouse, the tier and the days since the last visit come
+  from the warehouse records (`features.tier_rule`, attached to the matrix as `tier_rule_tier` and
+  `tier_rule_days_since_visit`; never model inputs). With only a matrix file, the tier is approximated from
+  the matrix's indicators, which do not carry every fact exactly: "detected incident ≤ 60 days" is read as
+  any detected incident in the last 365 days (`prior_incidents_365d`), "the last visit raised a concern" as
+  its carer rating 差 or living conditions 1–2 of 5, and 困境 as 低保/特困 (`dibao_or_tekun`).
 - The official checklist: mandatory-report rule flags first, then 监护情况评估 差/一般 and the riskier
   guardianship types — a hand-made points score (coarse, many ties).
 - A three-term heuristic: the sum of the percentile ranks of the checklist score, prior incidents and the
@@ -22,6 +24,8 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
+
+from features.tier_rule import DAYS_COLUMN, TIER_COLUMN
 
 # Points of the hand-made checklist score. An indicator's points apply when its value equals the key.
 RULE_FLAG_POINTS = 10.0
@@ -78,8 +82,31 @@ def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
     return frame[name].to_numpy(dtype="float64", na_value=np.nan)
 
 
+def tier_rule_source(frame: pd.DataFrame) -> str:
+    """Where the tier rule baseline's tiers come from: "warehouse" records or the "matrix" indicators."""
+    return "warehouse" if TIER_COLUMN in frame else "matrix"
+
+
+def with_warehouse_tiers(frame: pd.DataFrame, tiers: pd.DataFrame) -> pd.DataFrame:
+    """`frame` (the matrix) with the warehouse-computed tier and days since the last visit of each row
+    (`features.tier_rule.tier_table`), rows and their order unchanged."""
+    cols = ["child_key", "as_of", TIER_COLUMN, DAYS_COLUMN]
+    out = frame.drop(columns=[TIER_COLUMN, DAYS_COLUMN], errors="ignore").merge(
+        tiers[cols], on=["child_key", "as_of"], how="left", validate="many_to_one"
+    )
+    out.index = frame.index
+    return out
+
+
+def without_warehouse_tiers(frame: pd.DataFrame) -> pd.DataFrame:
+    """The feature matrix proper (for its content hash): the baseline's warehouse columns left out."""
+    return frame.drop(columns=[TIER_COLUMN, DAYS_COLUMN], errors="ignore")
+
+
 def tier(frame: pd.DataFrame) -> np.ndarray:
-    """0 red, 1 orange, 2 yellow, 3 green (see the module docstring for how each fact is read)."""
+    """0 red, 1 orange, 2 yellow, 3 green from the matrix's indicators alone (see the module docstring). What
+    anything that shapes the model reads (training.bias's exposure strata), so a fit never depends on whether
+    the warehouse's tiers were attached."""
     registry, visit = _column(frame, "registry_guardianship_assessment"), _column(frame, "last_carer_rating")
     assessment = np.fmax(registry, visit)
     red = _column(frame, "prior_incidents_365d") > 0
@@ -93,11 +120,28 @@ def tier(frame: pd.DataFrame) -> np.ndarray:
     return np.select([red, orange, yellow], [0, 1, 2], default=3)
 
 
+def baseline_tier(frame: pd.DataFrame) -> np.ndarray:
+    """0 red, 1 orange, 2 yellow, 3 green: the warehouse-computed tier where the frame carries it (a row the
+    warehouse had no tier for falls back to the approximation), else the matrix approximation."""
+    approx = tier(frame)
+    if TIER_COLUMN not in frame:
+        return approx
+    known = _column(frame, TIER_COLUMN)
+    return np.where(np.isnan(known), approx, known).astype("int64")
+
+
 def tier_rule_score(frame: pd.DataFrame) -> np.ndarray:
-    """Higher = visited first: the tier, then the days a visit is overdue (never visited = most overdue)."""
-    overdue = _column(frame, "visit_overdue_days")
+    """Higher = visited first: the tier, then the days a visit is overdue (never visited = most overdue).
+    Within one tier every child has the same visit interval, so the days since the last visit (warehouse)
+    order them as the days overdue do."""
+    if TIER_COLUMN in frame:
+        overdue = _column(frame, DAYS_COLUMN)
+        missing = np.isnan(_column(frame, TIER_COLUMN))
+        overdue = np.where(missing, _column(frame, "visit_overdue_days"), overdue)
+    else:
+        overdue = _column(frame, "visit_overdue_days")
     overdue = np.clip(np.nan_to_num(overdue, nan=TIER_POINTS - 1), 0, TIER_POINTS - 1)
-    return (3 - tier(frame)) * TIER_POINTS + overdue
+    return (3 - baseline_tier(frame)) * TIER_POINTS + overdue
 
 
 def _pct_rank(values: np.ndarray) -> np.ndarray:

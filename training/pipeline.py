@@ -235,6 +235,7 @@ def train_and_evaluate(
     scores: dict[str, np.ndarray] = {"model": margin}
     probs: dict[str, np.ndarray] = {"model": prob}
 
+    say(f"tier rule baseline from the {baselines.tier_rule_source(test)} (training.baselines)")
     for name, scorer in RULE_BASELINES.items():
         scores[name] = scorer(test)
         probs[name] = _baseline_prob(scorer, cal, test)
@@ -307,5 +308,7 @@ def train_and_evaluate(
         n_rows={"fit": len(fit), "calibration": len(cal), "test": len(test), "matrix": len(matrix)},
         data_window=f"{split.fit[0]:%Y-%m-%d}..{split.test[-1]:%Y-%m-%d}",
         config=config,
-        data_snapshot=snapshot_hash(matrix),
+        # the hash of the feature matrix proper: the tier baseline's warehouse columns are not features
+        data_snapshot=snapshot_hash(baselines.without_warehouse_tiers(matrix)),
+        extra={"tier_rule_source": baselines.tier_rule_source(test)},
     )

@@ -13,6 +13,7 @@ import pandas as pd
 from features.spec import AUDIT_COLUMNS
 from shouhu_core.list_order import list_ranks
 from training import data
+from training.baselines import with_warehouse_tiers
 from training.pipeline import TrainConfig, TrainResult, train_and_evaluate
 from training.registry import Promotion, promote
 from training.tracking import RunOutcome, log_run
@@ -56,10 +57,12 @@ def load_matrix(
 ) -> pd.DataFrame:
     if matrix is not None:
         say(f"reading the feature matrix {matrix}")
-        return data.read_matrix(matrix)
+        return _with_known_tiers(settings, data.read_matrix(matrix), say)
+    from features.tier_rule import tier_table
+
     dates = data.default_dates(settings.warehouse, start, end)
     say(f"building the feature matrix: {len(dates)} monthly as-of dates {dates[0]:%Y-%m} … {dates[-1]:%Y-%m}")
-    return data.build(
+    frame = data.build(
         settings.warehouse,
         dates,
         horizon_days or settings.horizon_days,
@@ -67,6 +70,26 @@ def load_matrix(
         spec=project_spec(settings),
         pseudonym_secret=settings.pseudonym_secret.get_secret_value(),
     )
+    # the tier rule baseline from the warehouse records themselves (a baseline's score, never a model input)
+    say("computing the tier rule (today's practice) from the warehouse records")
+    return with_warehouse_tiers(frame, tier_table(settings.warehouse, dates))
+
+
+def _with_known_tiers(settings: Settings, frame: pd.DataFrame, say: Say) -> pd.DataFrame:
+    """A matrix read from a file, with the warehouse's tier rule when the warehouse holds every child of it
+    (the tiers are point-in-time, so a warehouse ingested further since gives the same ones); otherwise the
+    tier rule baseline is approximated from the matrix, and the run says so (`tier_rule_source`)."""
+    from features.tier_rule import TIER_COLUMN, tier_table
+
+    if not Path(settings.warehouse).exists() or frame.empty:
+        return frame
+    tiers = tier_table(settings.warehouse, sorted(frame["as_of"].unique()))
+    joined = with_warehouse_tiers(frame, tiers)
+    if joined[TIER_COLUMN].isna().any():
+        say("the warehouse does not hold every child of the matrix: the tier rule is approximated from it")
+        return frame
+    say("tier rule (today's practice) computed from the warehouse records")
+    return joined
 
 
 def train(
@@ -101,6 +124,7 @@ def train(
         model_name=settings.model_name,
         horizon_days=horizon,
         k=config.k,
+        params={"tier_rule_source": result.extra.get("tier_rule_source", "matrix")},
     )
     return Trained(result, run)
 
