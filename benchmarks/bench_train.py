@@ -58,6 +58,11 @@ def county_matrix(children: int, years: int, seed: int, work: Path, horizon_days
         f"  features: {len(matrix):,} rows × {len(dates)} as-of dates in {time.perf_counter() - t:.0f} s",
         flush=True,
     )
+    # the tier-rule baseline from the warehouse's records, as a training run on the warehouse has it
+    from features.tier_rule import tier_table
+    from training.baselines import with_warehouse_tiers
+
+    matrix = with_warehouse_tiers(matrix, tier_table(warehouse, dates))
     matrix.to_parquet(cached, index=False)
     return matrix
 

@@ -288,7 +288,13 @@ def model_card(
         "",
         "## Metrics on the latest test window (vs baselines)",
         "The tier rule is what caseworkers do today (red / orange / yellow / green, then most overdue),",
-        "computed from the same records as of the date (training.baselines says how each fact is read).",
+        "computed from the same records as of the date (training.baselines says how each fact is read);",
+        "here from "
+        + (
+            "the warehouse's records (features.tier_rule)."
+            if result.extra.get("tier_rule_source") == "warehouse"
+            else "the matrix's indicators (an approximation: no warehouse was given)."
+        ),
         "",
         to_markdown(metrics_table(result)),
         "",

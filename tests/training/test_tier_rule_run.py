@@ -66,6 +66,16 @@ def test_a_run_on_the_warehouse_logs_the_warehouse_computed_tier_baseline(shouhu
     fallback = workflow.train(matrix_only, settings, config=small)
     assert client.get_run(fallback.run.run_id).data.params["tier_rule_source"] == "matrix"
     assert fallback.result.data_snapshot == trained.result.data_snapshot  # the same features either way
+    # and the model card says which the baseline was computed from
+    def card(result) -> str:  # type: ignore[no-untyped-def]
+        from training.report import model_card
+
+        return model_card(
+            result, spec_version="v", spec_hash="h", git_sha="g", k=10, horizon_days=90, model_name="m"
+        )
+
+    assert "from the warehouse's records" in card(trained.result)
+    assert "an approximation: no warehouse was given" in card(fallback.result)
 
 
 def test_a_matrix_file_gets_the_warehouse_tiers_only_when_the_warehouse_holds_its_children(
