@@ -82,3 +82,27 @@ def champion(trained, tmp_path_factory):
         k=10,
     )
     return mlflow.pyfunc.load_model(run.model_uri)
+
+
+@pytest.fixture
+def ingested_county(shouhu_env: Path) -> Path:
+    """A simulated 600-child, two-year county ingested into the environment's warehouse; its output folder
+    (with `truth/`)."""
+    from datetime import date
+
+    from data_contracts.ingest import ingest_folder
+    from shouhu.settings import get_settings
+    from simulation.config import SimulationConfig
+    from simulation.county import simulate
+
+    settings = get_settings()
+    settings.ensure_dirs()
+    sim = shouhu_env / "sim"
+    config = SimulationConfig(
+        townships=2, villages=3, children=600, start=date(2022, 1, 1), end=date(2023, 12, 31), seed=7
+    )
+    simulate(config, sim, progress=False)
+    ingest_folder(
+        sim / "feeds", settings.warehouse, settings.pseudonym_secret.get_secret_value(), progress=False
+    )
+    return sim

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -133,31 +132,19 @@ def test_each_scheme_trains_a_different_model_on_the_same_rows(county: pd.DataFr
 
 
 @pytest.mark.slow
-def test_shouhu_train_with_a_label_scheme_runs_on_a_simulated_county(shouhu_env: Path) -> None:
+def test_shouhu_train_with_a_label_scheme_runs_on_a_simulated_county(ingested_county: Path) -> None:
     import mlflow
     from typer.testing import CliRunner
 
-    from data_contracts.ingest import ingest_folder
     from shouhu.cli import app
     from shouhu.settings import get_settings
-    from simulation.config import SimulationConfig
-    from simulation.county import simulate
 
-    settings = get_settings()
-    settings.ensure_dirs()
-    sim = shouhu_env / "sim"
-    config = SimulationConfig(
-        townships=2, villages=3, children=600, start=date(2022, 1, 1), end=date(2023, 12, 31), seed=7
-    )
-    simulate(config, sim, progress=False)
-    ingest_folder(
-        sim / "feeds", settings.warehouse, settings.pseudonym_secret.get_secret_value(), progress=False
-    )
+    sim = ingested_county
     out = CliRunner().invoke(
         app, ["train", "--truth", str(sim / "truth"), "--label-scheme", "exposure_weighted"]
     )
     assert out.exit_code == 0, out.output
     assert "oracle_ratio" in out.output
-    mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
+    mlflow.set_tracking_uri(get_settings().mlflow_tracking_uri)
     (run,) = mlflow.search_runs(search_all_experiments=True, output_format="list")
     assert run.data.params["label_scheme"] == "exposure_weighted"

@@ -4,7 +4,6 @@ is given only a matrix."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -12,28 +11,15 @@ import pytest
 
 
 @pytest.mark.slow
-def test_a_run_on_the_warehouse_logs_the_warehouse_computed_tier_baseline(shouhu_env: Path) -> None:
+def test_a_run_on_the_warehouse_logs_the_warehouse_computed_tier_baseline(ingested_county: Path) -> None:
     from mlflow import MlflowClient
 
-    from data_contracts.ingest import ingest_folder
     from features.tier_rule import DAYS_COLUMN, TIER_COLUMN, tier_table
     from shouhu.settings import get_settings
-    from simulation.config import SimulationConfig
-    from simulation.county import simulate
     from training import baselines, workflow
     from training.pipeline import TrainConfig
 
     settings = get_settings()
-    settings.ensure_dirs()
-    sim = shouhu_env / "sim"
-    config = SimulationConfig(
-        townships=2, villages=3, children=600, start=date(2022, 1, 1), end=date(2023, 12, 31), seed=7
-    )
-    simulate(config, sim, progress=False)
-    ingest_folder(
-        sim / "feeds", settings.warehouse, settings.pseudonym_secret.get_secret_value(), progress=False
-    )
-
     frame = workflow.load_matrix(settings)
     # every cohort row carries the tier the warehouse records give, and it is not a model input
     assert frame[TIER_COLUMN].notna().all()
@@ -66,6 +52,7 @@ def test_a_run_on_the_warehouse_logs_the_warehouse_computed_tier_baseline(shouhu
     fallback = workflow.train(matrix_only, settings, config=small)
     assert client.get_run(fallback.run.run_id).data.params["tier_rule_source"] == "matrix"
     assert fallback.result.data_snapshot == trained.result.data_snapshot  # the same features either way
+
     # and the model card says which the baseline was computed from
     def card(result) -> str:  # type: ignore[no-untyped-def]
         from training.report import model_card
