@@ -81,11 +81,15 @@ def record(con: duckdb.DuckDBPyConnection, feed: Feed, rows: pd.DataFrame) -> No
         con.unregister("_watermark_rows")
 
 
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+
+
 def rebuild(con: duckdb.DuckDBPyConnection) -> None:
     """Recompute every mark from the feed tables' rows (one scan of each)."""
     con.execute(_DDL).fetchall()
     con.execute(f'DELETE FROM "{TABLE}"').fetchall()
-    present = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    present = _tables(con)
     for feed in FEEDS.values():
         if watermarked(feed) and feed.name in present:
             _merge(con, feed.name, f'"{feed.name}"')
@@ -93,7 +97,7 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> None:
 
 def ensure(con: duckdb.DuckDBPyConnection) -> None:
     """Create the table; on a warehouse that holds rows loaded before it existed, build it from them."""
-    present = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    present = _tables(con)
     if TABLE in present:
         return
     held = [

@@ -91,7 +91,7 @@ def with_warehouse_tiers(frame: pd.DataFrame, tiers: pd.DataFrame) -> pd.DataFra
     """`frame` (the matrix) with the warehouse-computed tier and days since the last visit of each row
     (`features.tier_rule.tier_table`), rows and their order unchanged."""
     cols = ["child_key", "as_of", TIER_COLUMN, DAYS_COLUMN]
-    out = frame.drop(columns=[TIER_COLUMN, DAYS_COLUMN], errors="ignore").merge(
+    out = without_warehouse_tiers(frame).merge(
         tiers[cols], on=["child_key", "as_of"], how="left", validate="many_to_one"
     )
     out.index = frame.index

@@ -151,9 +151,8 @@ def retrain(
 
         say(f"ingesting {feeds}")
         report = ingest_folder(feeds, settings.warehouse, settings.pseudonym_secret.get_secret_value())
-        if (
-            report.refused
-        ):  # retraining on the warehouse as it was would hide that the month's data is missing
+        # retraining on the warehouse as it was would hide that the month's data is missing
+        if report.refused:
             raise ValueError(f"{report.refused} — nothing was retrained")
     frame = load_matrix(settings, truth_dir=truth_dir, say=say)
     trained = train(frame, settings, say=say)
