@@ -4,21 +4,21 @@
 
     .venv/bin/python benchmarks/bench_monitor.py [--children 20000] [--copies 50]
 
-The county is generated inside DuckDB by benchmarks/bench_features.py (cached at --keep). The service
-database (SQLite, temporary) gets one township list per township and month for the last `--list-months`
-months, covering every child, plus a few decisions and concern levels. The champion is a LightGBM model fitted
-on the county's own matrix of an earlier date (synthetic label), whose reference histograms are its drift
-reference. The warehouses are written directly, not through ingest, so the feed high-water marks ingest keeps
-are built from their rows first (setup, timed). Drift is measured on a fixed hash sample of `--drift-sample`
-children (SHOUHU_DRIFT_SAMPLE), i.e. on every child of the county. Printed: the wall and CPU time of each
-monitoring step and of the whole run (CPU time counts every thread of the process); nothing personal."""
+The county is generated inside DuckDB by benchmarks/bench_features.py (cached at --keep). The service database
+(SQLite, cached beside the warehouse as `<name>.service<months>.db`) gets one township list per township and
+month for the last `--list-months` months, covering every child, plus a few decisions and concern levels. The
+champion is a LightGBM model fitted on the county's own matrix of an earlier date (synthetic label; the
+replicated warehouse uses the county's), whose reference histograms are its drift reference. The warehouses
+are written directly, not through ingest, so the feed high-water marks ingest keeps are built from their rows
+first (setup, timed). Drift is measured on a fixed hash sample of `--drift-sample` children
+(SHOUHU_DRIFT_SAMPLE), i.e. on every child of the county. Printed: the wall and CPU time of each monitoring
+step and of the whole run (CPU time counts every thread of the process); nothing personal."""
 
 from __future__ import annotations
 
 import datetime as dt
 import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -69,103 +69,87 @@ def replicate(source: Path, target: Path, copies: int) -> None:
         con.close()
 
 
-def service_database(url: str, warehouse: Path, months: int) -> int:
-    """Township lists of every child for the last `months` months before AS_OF; returns the rows written."""
-    from sqlalchemy import insert
+def service_database(path: Path, warehouse: Path, months: int) -> int:
+    """Township lists of every child for the last `months` months before AS_OF in a SQLite file at `path`
+    (reused when it exists: building 6M rows takes minutes); returns the list rows it holds. The rows go in
+    through the DB-API's executemany, not the ORM: this is setup, not the thing measured."""
+    import sqlite3
 
     from serving.db import make_engine, migrate
-    from serving.tables import ConcernLevel, Decision, VisitList, VisitListRow
 
-    engine = make_engine(url)
-    migrate(engine)
-    con = duckdb.connect(str(warehouse), read_only=True)
-    children = con.execute(
-        "SELECT child_key, arg_max(residence_village_code, snapshot_date) FROM children_registry "
-        "GROUP BY child_key ORDER BY child_key"
-    ).df()
-    con.close()
-    children.columns = ["child_key", "village_code"]
-    children["township"] = children["village_code"].str.slice(0, 9) + "000"
+    if not path.exists():
+        partial = path.with_suffix(".partial")
+        partial.unlink(missing_ok=True)
+        engine = make_engine(f"sqlite:///{partial}")
+        migrate(engine)
+        engine.dispose()
+        con = duckdb.connect(str(warehouse), read_only=True)
+        children = con.execute(
+            "SELECT child_key, arg_max(residence_village_code, snapshot_date) FROM children_registry "
+            "GROUP BY child_key ORDER BY child_key"
+        ).df()
+        con.close()
+        children.columns = ["child_key", "village_code"]
+        children["township"] = children["village_code"].str.slice(0, 9) + "000"
+        _write_lists(sqlite3.connect(partial), children, months)
+        partial.rename(path)
+    db = sqlite3.connect(path)
+    try:
+        return int(db.execute("SELECT count(*) FROM visit_list_rows").fetchone()[0])
+    finally:
+        db.close()
+
+
+def _write_lists(db, children: pd.DataFrame, months: int) -> None:
     rng = np.random.default_rng(0)
-    now = dt.datetime.now(dt.UTC)
-    written = 0
-    with engine.begin() as conn:
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")  # as SQLAlchemy stores it
+    row_sql = (
+        "INSERT INTO visit_list_rows (list_id, rank, child_key, village_code, probability, percentile, band, "
+        "rule_flags, reasons, protective_reasons, data_freshness) "
+        "VALUES (?, ?, ?, ?, 0.1, 50.0, 'green', '', '[]', '[]', '{}')"
+    )
+    with db:
         for m in range(months):
             day = (pd.Timestamp(AS_OF) - pd.DateOffset(months=m)).date().replace(day=1)
             for township, part in children.groupby("township"):
-                list_id = conn.execute(
-                    insert(VisitList).values(
-                        scope_kind="township",
-                        scope_code=township,
-                        as_of=day,
-                        model_name="bench",
-                        model_version="1",
-                        tie_break="t",
-                        row_count=len(part),
-                        created_by="bench",
-                        created_at=now,
-                    )
-                ).inserted_primary_key[0]
-                order = rng.permutation(len(part))
-                rows = [
-                    {
-                        "list_id": list_id,
-                        "rank": int(r) + 1,
-                        "child_key": key,
-                        "village_code": village,
-                        "probability": 0.1,
-                        "percentile": 50.0,
-                        "band": "green",
-                        "rule_flags": "",
-                        "reasons": [],
-                        "protective_reasons": [],
-                        "data_freshness": {},
-                    }
-                    for r, key, village in zip(order, part["child_key"], part["village_code"], strict=True)
-                ]
-                conn.execute(insert(VisitListRow), rows)
-                written += len(rows)
+                list_id = db.execute(
+                    "INSERT INTO visit_lists (scope_kind, scope_code, as_of, model_name, model_version, "
+                    "tie_break, row_count, created_by, created_at) "
+                    "VALUES ('township', ?, ?, 'bench', '1', 't', ?, 'bench', ?)",
+                    (township, day.isoformat(), len(part), now),
+                ).lastrowid
+                order = rng.permutation(len(part)) + 1
+                db.executemany(
+                    row_sql,
+                    zip(
+                        [list_id] * len(part),
+                        order.tolist(),
+                        part["child_key"],
+                        part["village_code"],
+                        strict=True,
+                    ),
+                )
                 if m == 0:  # this cycle's decisions and concerns: the top 40 of each list
-                    top = conn.execute(
-                        VisitListRow.__table__.select().where(
-                            VisitListRow.list_id == list_id, VisitListRow.rank <= 40
-                        )
-                    ).all()
-                    conn.execute(
-                        insert(Decision),
-                        [
-                            {
-                                "list_row_id": r.id,
-                                "child_key": r.child_key,
-                                "action": "visited",
-                                "out_of_order": bool(r.rank % 7 == 0),
-                                "decided_by": "b",
-                                "role": "children_director",
-                                "decided_at": now,
-                            }
-                            for r in top
-                        ],
+                    top = db.execute(
+                        "SELECT id, rank, child_key FROM visit_list_rows WHERE list_id = ? AND rank <= 40",
+                        (list_id,),
+                    ).fetchall()
+                    db.executemany(
+                        "INSERT INTO decisions (list_row_id, child_key, action, out_of_order, decided_by, "
+                        "role, decided_at) VALUES (?, ?, 'visited', ?, 'b', 'children_director', ?)",
+                        [(i, key, rank % 7 == 0, now) for i, rank, key in top],
                     )
-                    conn.execute(
-                        insert(ConcernLevel),
-                        [
-                            {
-                                "child_key": r.child_key,
-                                "cycle": day,
-                                "level": "low",
-                                "given_by": "b",
-                                "role": "children_director",
-                                "given_at": now,
-                            }
-                            for r in top
-                        ],
+                    db.executemany(
+                        "INSERT INTO concern_levels (child_key, cycle, level, given_by, role, given_at) "
+                        "VALUES (?, ?, 'low', 'b', 'children_director', ?)",
+                        [(key, day.isoformat(), now) for _, _, key in top],
                     )
-    engine.dispose()
-    return written
+    db.close()
 
 
 def champion(warehouse: Path):
-    """A LightGBM champion fitted on the county's matrix of an earlier date (synthetic label)."""
+    """A LightGBM champion fitted on the county's matrix of an earlier date (synthetic label). The replicated
+    warehouse's champion is the county's: its copies have the county's distribution."""
     from features.pipeline import build_matrix
     from features.spec import load_spec
     from serving.monitoring.run import ChampionView
@@ -222,7 +206,9 @@ def timed(label: str, name: str, step, note=lambda found: "") -> object:
     return found
 
 
-def measure(warehouse: Path, months: int, label: str, drift_sample: int, compare: bool) -> None:
+def measure(
+    warehouse: Path, county: Path, months: int, label: str, drift_sample: int, compare: bool
+) -> None:
     from sqlalchemy.orm import Session
 
     from features.backend import open_warehouse
@@ -230,68 +216,68 @@ def measure(warehouse: Path, months: int, label: str, drift_sample: int, compare
     from serving.monitoring import casework, feeds, lists
     from serving.monitoring.run import Thresholds, model_drift, run_monitor
 
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/service.db"
-        t = time.perf_counter()
-        rows = service_database(url, warehouse, months)
-        print(f"[{label}] service database: {rows:,} list rows in {time.perf_counter() - t:.1f} s (setup)")
-        t = time.perf_counter()
-        view = champion(warehouse)
-        print(f"[{label}] champion fitted in {time.perf_counter() - t:.1f} s (setup)")
-        ensure_marks(warehouse, label)
-        engine = make_engine(url)
-        count = lambda found: f"({len(found)} figures)"  # noqa: E731
-        with Session(engine) as session:
+    service = warehouse.with_name(f"{warehouse.stem}.service{months}.db")
+    t = time.perf_counter()
+    rows = service_database(service, warehouse, months)
+    print(f"[{label}] service database: {rows:,} list rows in {time.perf_counter() - t:.1f} s (setup)")
+    url = f"sqlite:///{service}"
+    t = time.perf_counter()
+    view = champion(county)
+    print(f"[{label}] champion fitted in {time.perf_counter() - t:.1f} s (setup)")
+    ensure_marks(warehouse, label)
+    engine = make_engine(url)
+    count = lambda found: f"({len(found)} figures)"  # noqa: E731
+    with Session(engine) as session:
+        wh = open_warehouse(warehouse)
+        how = "high-water marks" if feeds.marks_cover(wh, feeds.monitored_feeds(wh)) else "scan"
+        timed(label, f"freshness ({how})", lambda: feeds.freshness(wh, AS_OF, 14, None), count)
+        timed(label, "quarantine", lambda: feeds.quarantine(wh, 0.05, None), count)
+        timed(
+            label,
+            "realised precision",
+            lambda: lists.realised_quality(session, wh, AS_OF, 90, 40, 0.0),
+            count,
+        )
+        timed(label, "selection by group", lambda: lists.selection(session, wh, AS_OF, 40), count)
+        wh.close()
+        timed(label, "caseworker behaviour", lambda: casework.behaviour(session, AS_OF, 0.5))
+
+        def sampled(found: list) -> str:
+            d = found[0].detail if found else {}
+            basis = f"sample of {d['sample']:,} of {d['children']:,} children" if "sample" in d else "all"
+            return f"({len(found)} figures; {basis})"
+
+        timed(
+            label,
+            "drift (features+PSI)",
+            lambda: model_drift(warehouse, AS_OF, view, 0.25, None, sample=drift_sample),
+            sampled,
+        )
+        if compare:  # what the two slow steps cost before: scanning the feeds, every child's features
             wh = open_warehouse(warehouse)
-            how = "high-water marks" if feeds.marks_cover(wh, feeds.monitored_feeds(wh)) else "scan"
-            timed(label, f"freshness ({how})", lambda: feeds.freshness(wh, AS_OF, 14, None), count)
-            timed(label, "quarantine", lambda: feeds.quarantine(wh, 0.05, None), count)
             timed(
-                label,
-                "realised precision",
-                lambda: lists.realised_quality(session, wh, AS_OF, 90, 40, 0.0),
-                count,
+                label, "freshness (scan)", lambda: feeds.scanned_frame(wh, AS_OF), lambda f: "(compare)"
             )
-            timed(label, "selection by group", lambda: lists.selection(session, wh, AS_OF, 40), count)
             wh.close()
-            timed(label, "caseworker behaviour", lambda: casework.behaviour(session, AS_OF, 0.5))
-
-            def sampled(found: list) -> str:
-                d = found[0].detail if found else {}
-                basis = f"sample of {d['sample']:,} of {d['children']:,} children" if "sample" in d else "all"
-                return f"({len(found)} figures; {basis})"
-
             timed(
                 label,
-                "drift (features+PSI)",
-                lambda: model_drift(warehouse, AS_OF, view, 0.25, None, sample=drift_sample),
-                sampled,
+                "drift (all children)",
+                lambda: model_drift(warehouse, AS_OF, view, 0.25, None),
+                lambda f: "(compare)",
             )
-            if compare:  # what the two slow steps cost before: scanning the feeds, every child's features
-                wh = open_warehouse(warehouse)
-                timed(
-                    label, "freshness (scan)", lambda: feeds.scanned_frame(wh, AS_OF), lambda f: "(compare)"
-                )
-                wh.close()
-                timed(
-                    label,
-                    "drift (all children)",
-                    lambda: model_drift(warehouse, AS_OF, view, 0.25, None),
-                    lambda f: "(compare)",
-                )
-            t, c = time.perf_counter(), time.process_time()
-            result = run_monitor(
-                warehouse,
-                session,
-                AS_OF,
-                horizon_days=90,
-                visits_per_township=40,
-                thresholds=Thresholds(),
-                champion=view,
-                drift_sample=drift_sample,
-            )
-            total, cpu = time.perf_counter() - t, time.process_time() - c
-        engine.dispose()
+        t, c = time.perf_counter(), time.process_time()
+        result = run_monitor(
+            warehouse,
+            session,
+            AS_OF,
+            horizon_days=90,
+            visits_per_township=40,
+            thresholds=Thresholds(),
+            champion=view,
+            drift_sample=drift_sample,
+        )
+        total, cpu = time.perf_counter() - t, time.process_time() - c
+    engine.dispose()
     print(
         f"[{label}] whole monitor run at one as-of date: {total:.1f} s (CPU {cpu:.1f} s), "
         f"{len(result.figures)} figures, {len(result.alerts)} alerts; peak RSS {peak_rss_gb():.2f} GB"
@@ -317,7 +303,7 @@ def main(
     if made:
         print(f"generated {', '.join(made)} in {time.perf_counter() - t:.1f} s")
     if not skip_county:
-        measure(keep, list_months, f"{children:,} children", drift_sample, compare)
+        measure(keep, keep, list_months, f"{children:,} children", drift_sample, compare)
     if copies:
         t = time.perf_counter()
         replicate(keep, big, copies)
@@ -325,7 +311,7 @@ def main(
         n = con.execute("SELECT count(DISTINCT child_key) FROM children_registry").fetchone()[0]
         con.close()
         print(f"replicated warehouse: {n:,} children ({time.perf_counter() - t:.1f} s, setup)")
-        measure(big, list_months, f"{n:,} children", drift_sample, compare)
+        measure(big, keep, list_months, f"{n:,} children", drift_sample, compare)
 
 
 if __name__ == "__main__":
