@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from serving.decisions import SPENDS_A_VISIT, Action
 from serving.monitoring.figures import CONCERN_AGREEMENT, NO_ACTION_FLAGGED, OUT_OF_ORDER, Figure
+from serving.monitoring.lists import key_chunks
 from serving.tables import ConcernLevel, Decision, VisitList, VisitListRow
 
 CYCLE_DAYS = 30
@@ -93,18 +94,26 @@ def agreement(session: Session, start: dt.date, end: dt.date, area_prefix: str =
         ).all(),
         columns=["child_key", "cycle", "level"],
     )
+    # the band each concerned-about child had on a list of that cycle, looked up by the children's keys (the
+    # cycle's other list rows stay in the database); on several lists of one date, the earliest row counts
     bands = pd.DataFrame(
-        session.execute(
-            select(VisitListRow.child_key, VisitList.as_of, VisitListRow.band)
-            .join(VisitList, VisitListRow.list_id == VisitList.id)
-            .where(
-                VisitList.as_of > start,
-                VisitList.as_of <= end,
-                VisitList.scope_code.startswith(area_prefix, autoescape=True),
-            )
-        ).all(),
-        columns=["child_key", "cycle", "band"],
-    ).drop_duplicates(["child_key", "cycle"])
+        [
+            row
+            for keys in key_chunks(concerns["child_key"])
+            for row in session.execute(
+                select(VisitListRow.child_key, VisitList.as_of, VisitListRow.band, VisitListRow.id)
+                .join(VisitList, VisitListRow.list_id == VisitList.id)
+                .where(
+                    VisitList.as_of > start,
+                    VisitList.as_of <= end,
+                    VisitList.scope_code.startswith(area_prefix, autoescape=True),
+                    VisitListRow.child_key.in_(keys),
+                )
+            ).all()
+        ],
+        columns=["child_key", "cycle", "band", "row_id"],
+    )
+    bands = bands.sort_values("row_id").drop_duplicates(["child_key", "cycle"])
     both = concerns.merge(bands, on=["child_key", "cycle"], how="inner")
     if both.empty:
         return Figure(CONCERN_AGREEMENT, "all", None, detail={"n": 0, "table": {}})

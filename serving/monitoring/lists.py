@@ -3,6 +3,8 @@
 - Realised quality: once a list's horizon has passed, precision@k and recall@k of the list *as it was issued*
   (its persisted ranks, i.e. `shouhu_core.list_order` at issue time) against the outcome label the model is
   trained on (`features.labels.label_table`: a counted incident within the horizon after the list's date).
+  Only the rows of children with an outcome are read from the service database, by their keys: a province's
+  millions of list rows stay where they are.
 - Selection: on the live lists (the latest date with lists), the share of children within capacity by sex,
   ethnicity, disability and township. No outcomes needed.
 
@@ -12,11 +14,12 @@ list's is the same per-township number (village lists are usually shorter, so wh
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import ibis
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from features.backend import Warehouse, as_of_frame
@@ -27,35 +30,60 @@ from serving.tables import VisitList, VisitListRow
 
 SCOPE_PREFERENCE = {"township": 0, "county": 1, "village": 2}  # which list counts for a child on several
 ATTRIBUTES = ("sex", "ethnicity", "disability", "township")
+KEY_CHUNK = 500  # keys per IN (...) lookup: well inside SQLite's and PostgreSQL's parameter limits
 
 
 def capacity_of(scope_kind: str, townships: int, visits_per_township: int) -> int:
     return visits_per_township * max(townships, 1) if scope_kind == "county" else visits_per_township
 
 
-def _rows(session: Session, lists: list[VisitList]) -> pd.DataFrame:
-    if not lists:
-        return pd.DataFrame(columns=["list_id", "rank", "child_key", "village_code", "rule_flags"])
-    ids = [v.id for v in lists]
-    got = session.execute(
-        select(
-            VisitListRow.list_id,
-            VisitListRow.rank,
-            VisitListRow.child_key,
-            VisitListRow.village_code,
-            VisitListRow.rule_flags,
-        ).where(VisitListRow.list_id.in_(ids))
-    ).all()
-    return pd.DataFrame(got, columns=["list_id", "rank", "child_key", "village_code", "rule_flags"])
-
-
-def _with_k(rows: pd.DataFrame, lists: list[VisitList], visits_per_township: int) -> pd.DataFrame:
-    townships = rows.assign(t=rows["village_code"].str.slice(0, 9)).groupby("list_id")["t"].nunique()
-    k = {
-        v.id: min(v.row_count, capacity_of(v.scope_kind, int(townships.get(v.id, 1)), visits_per_township))
+def _capacities(session: Session, lists: list[VisitList], visits_per_township: int) -> dict[int, int]:
+    """k of each list; a county list's townships are counted in the service database."""
+    county = [v.id for v in lists if v.scope_kind == "county"]
+    townships: dict[int, int] = {}
+    if county:
+        township = func.substr(VisitListRow.village_code, 1, 9)
+        townships = {
+            int(i): int(n)
+            for i, n in session.execute(
+                select(VisitListRow.list_id, func.count(func.distinct(township)))
+                .where(VisitListRow.list_id.in_(county))
+                .group_by(VisitListRow.list_id)
+            ).all()
+        }
+    return {
+        v.id: min(v.row_count, capacity_of(v.scope_kind, townships.get(v.id, 1), visits_per_township))
         for v in lists
     }
-    return rows.assign(k=rows["list_id"].map(k).astype("int64"))
+
+
+def key_chunks(keys: Iterable[str]) -> Iterator[list[str]]:
+    """The distinct keys, sorted, in lists of at most KEY_CHUNK for `IN (...)` lookups."""
+    distinct = sorted(set(keys))
+    for start in range(0, len(distinct), KEY_CHUNK):
+        yield distinct[start : start + KEY_CHUNK]
+
+
+def _outcome_ranks(
+    session: Session, day: dt.date, children: Iterable[str], area_prefix: str
+) -> list[tuple[int, int]]:
+    """(list id, rank) of the given children on the lists (within `area_prefix`) issued on `day`: looked up
+    by the children's keys, so only the rows of children with an outcome leave the database."""
+    out: list[tuple[int, int]] = []
+    for keys in key_chunks(children):
+        out += [
+            (int(i), int(r))
+            for i, r in session.execute(
+                select(VisitListRow.list_id, VisitListRow.rank)
+                .join(VisitList, VisitListRow.list_id == VisitList.id)
+                .where(
+                    VisitList.as_of == day,
+                    VisitList.scope_code.startswith(area_prefix, autoescape=True),
+                    VisitListRow.child_key.in_(keys),
+                )
+            ).all()
+        ]
+    return out
 
 
 def realised_quality(
@@ -68,7 +96,10 @@ def realised_quality(
     area_prefix: str = "",
 ) -> list[Figure]:
     """precision@k and recall@k of every list (of an area within `area_prefix`) whose horizon ended by
-    `as_of`."""
+    `as_of`.
+
+    The warehouse gives the children with an outcome after each list date (few); the service database gives
+    their ranks on that date's lists. A list's children without an outcome never need to be read."""
     stmt = select(VisitList).where(VisitList.scope_code.startswith(area_prefix, autoescape=True))
     done = [
         v
@@ -77,38 +108,32 @@ def realised_quality(
     ]
     if not done:
         return []
-    rows = _with_k(_rows(session, done), done, visits_per_township)
-    dates = {v.id: v.as_of for v in done}
-    rows["as_of"] = pd.to_datetime(rows["list_id"].map(dates)).astype("datetime64[us]")
-    issued = wh.load_frame("_monitor_issued", rows[["list_id", "as_of", "child_key", "rank", "k"]])
-    dates_t = wh.load_frame("_monitor_list_dates", as_of_frame(sorted(set(dates.values()))))
-    labels = label_table(wh, dates_t, horizon_days)
+    k = _capacities(session, done, visits_per_township)
+    days = sorted({v.as_of for v in done})
+    dates_t = wh.load_frame("_monitor_list_dates", as_of_frame(days))
     # the training label itself: every counted incident the warehouse holds for the horizon, however late it
     # was recorded, so realised and trained-on precision are the same measure
-    j = issued.left_join(labels, ["child_key", "as_of"]).select(
-        issued.list_id, issued.rank, issued.k, label=labels.label.fill_null(0)
-    )
-    per = j.group_by("list_id").aggregate(
-        k=j.k.max(),
-        hits=(j.label * (j.rank <= j.k).cast("int64")).sum(),
-        outcomes=j.label.sum(),
-        n=j.count(),
-    )
-    frame = wh.execute(per)
-    by_id = {v.id: v for v in done}
+    labels = label_table(wh, dates_t, horizon_days)
+    positive = wh.execute(labels.filter(labels.label > 0).select("child_key", "as_of"))
+    hits = dict.fromkeys(k, 0)
+    outcomes = dict.fromkeys(k, 0)
+    for day in days:
+        children = positive.loc[positive["as_of"].dt.date == day, "child_key"].astype(str)
+        for list_id, rank in _outcome_ranks(session, day, children, area_prefix):
+            outcomes[list_id] += 1
+            hits[list_id] += int(rank <= k[list_id])
     out: list[Figure] = []
-    for r in frame.sort_values("list_id").itertuples(index=False):
-        v = by_id[int(r.list_id)]
-        precision = float(r.hits) / float(r.k) if r.k else None
-        recall = float(r.hits) / float(r.outcomes) if r.outcomes else None
+    for v in done:
+        precision = hits[v.id] / k[v.id] if k[v.id] else None
+        recall = hits[v.id] / outcomes[v.id] if outcomes[v.id] else None
         detail: dict[str, Any] = {
             "as_of": v.as_of.isoformat(),
             "scope": v.scope_kind,
             "model_version": v.model_version,
-            "k": int(r.k),
-            "hits": int(r.hits),
-            "outcomes": int(r.outcomes),
-            "n": int(r.n),
+            "k": k[v.id],
+            "hits": hits[v.id],
+            "outcomes": outcomes[v.id],
+            "n": v.row_count,
         }
         subject = f"list:{v.id}"
         out.append(
@@ -139,17 +164,33 @@ def live_lists(session: Session, as_of: dt.date, area_prefix: str = "") -> list[
     return list(session.scalars(select(VisitList).where(within, VisitList.as_of == latest)))
 
 
+def _list_rows(session: Session, ids: list[int]) -> pd.DataFrame:
+    got = session.execute(
+        select(VisitListRow.list_id, VisitListRow.rank, VisitListRow.child_key, VisitListRow.village_code)
+        .where(VisitListRow.list_id.in_(ids))
+        .order_by(VisitListRow.list_id, VisitListRow.rank)
+    ).all()
+    return pd.DataFrame(got, columns=["list_id", "rank", "child_key", "village_code"])
+
+
 def selected_children(session: Session, lists: list[VisitList], visits_per_township: int) -> pd.DataFrame:
     """(child_key, village_code, selected) for each child on the given lists, from the one list that
-    counts for them (a township list before a county list before a village list)."""
+    counts for them (a township list before a county list before a village list; then the earliest list)."""
     if not lists:
         return pd.DataFrame(columns=["child_key", "village_code", "selected"])
-    rows = _with_k(_rows(session, lists), lists, visits_per_township)
-    preference = {v.id: SCOPE_PREFERENCE.get(v.scope_kind, 9) for v in lists}
-    rows["pref"] = rows["list_id"].map(preference)
-    rows = rows.sort_values(["child_key", "pref", "list_id"]).drop_duplicates("child_key")
-    rows["selected"] = rows["rank"] <= rows["k"]
-    return rows[["child_key", "village_code", "selected"]].reset_index(drop=True)
+    k = _capacities(session, lists, visits_per_township)
+    parts: list[pd.DataFrame] = []
+    # lists of one kind do not overlap (a township is in one township list), so a child is looked for on a
+    # less preferred kind of list only when the lists of that date mix kinds
+    for preference in sorted({SCOPE_PREFERENCE.get(v.scope_kind, 9) for v in lists}):
+        ids = sorted(v.id for v in lists if SCOPE_PREFERENCE.get(v.scope_kind, 9) == preference)
+        rows = _list_rows(session, ids).drop_duplicates("child_key")
+        if parts:
+            rows = rows[~rows["child_key"].isin(pd.concat([p["child_key"] for p in parts]))]
+        rows["selected"] = rows["rank"].to_numpy() <= rows["list_id"].map(k).to_numpy()
+        parts.append(rows)
+    chosen = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    return chosen[["child_key", "village_code", "selected"]].reset_index(drop=True)
 
 
 def selection(

@@ -58,6 +58,8 @@ def _warehouse(path: Path) -> Path:
     wf.add("visit_logs", F.visit_row(6, "2024-05-17"), F.visit_row(7, "2024-04-02"))
     wf.add("incidents", F.incident_row(1, "2024-02-10"), F.incident_row(4, "2024-03-01"))
     wf.add("incidents", F.incident_row(5, "2024-05-10"))  # after the first list's horizon: not counted
+    # outcomes after the 2024-07-01 lists (after the as-of date of the other tests)
+    wf.add("incidents", F.incident_row(7, "2024-08-01"), F.incident_row(3, "2024-08-15"))
     wf.build(path, all_tables=True)
     con = duckdb.connect(str(path))
     con.execute(
@@ -274,6 +276,55 @@ def test_realised_precision_and_recall_of_a_list_whose_outcomes_are_known(wareho
     assert precision[0].value == pytest.approx(0.5) and precision[0].alert  # below the 0.6 floor
     assert recall[0].value == pytest.approx(0.5)
     assert precision[0].detail["outcomes"] == 2 and precision[0].detail["k"] == 2
+
+
+@pytest.fixture(scope="module")
+def mixed_lists(service) -> dt.date:
+    """2024-07-01: a township list of each township and a county list of all ten children, which share
+    their children (after every other test's as-of date, so their answers stay the same)."""
+    day = dt.date(2024, 7, 1)
+    _add_list(service, day, "township", T1, [1, 2, 3, 4, 5])
+    _add_list(service, day, "township", T2, [6, 7, 8, 9, 10])
+    _add_list(service, day, "county", COUNTY, [7, 1, 2, 3, 4, 5, 6, 8, 9, 10])
+    service.commit()
+    return day
+
+
+@pytest.mark.db
+def test_realised_quality_of_a_county_list_counts_its_townships_capacity_and_each_list_alone(
+    warehouse: Path, service, mixed_lists: dt.date, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lists, "KEY_CHUNK", 1)  # one child per lookup: outcomes found across chunks
+    wh = open_warehouse(warehouse)
+    try:
+        figures = lists.realised_quality(service, wh, dt.date(2024, 10, 1), 90, 2, 0.0, area_prefix="990101")
+    finally:
+        wh.close()
+    got = {
+        (f.area_code, f.metric): (f.value, f.detail["k"], f.detail["hits"], f.detail["outcomes"])
+        for f in figures
+        if f.detail["as_of"] == mixed_lists.isoformat()
+    }
+    # outcomes: child 7 (T2, county rank 1) and child 3 (T1 rank 3, county rank 4)
+    assert got[(T1, PRECISION)] == (0.0, 2, 0, 1) and got[(T1, RECALL)][0] == 0.0
+    assert got[(T2, PRECISION)] == (0.5, 2, 1, 1) and got[(T2, RECALL)][0] == 1.0
+    # a county list's k is the per-township number times its two townships
+    assert got[(COUNTY, PRECISION)] == (0.5, 4, 2, 2) and got[(COUNTY, RECALL)][0] == 1.0
+
+
+@pytest.mark.db
+def test_selection_counts_a_child_on_a_township_and_a_county_list_once_from_the_township_list(
+    warehouse: Path, service, mixed_lists: dt.date
+) -> None:
+    wh = open_warehouse(warehouse)
+    try:
+        figures = {f.subject: f for f in lists.selection(service, wh, mixed_lists, 2, area_prefix="990101")}
+    finally:
+        wh.close()
+    # by the township lists 1, 2, 6, 7 are selected (by the county list it would be 7, 1, 2, 3)
+    assert figures["sex=F"].detail == {**figures["sex=F"].detail, "n": 5, "selected": 2}
+    assert figures["disability=有"].value == 0.0  # child 3: rank 3 of T1, outside k = 2
+    assert figures[f"township={T2}"].value == pytest.approx(0.4)
 
 
 @pytest.mark.db
