@@ -10,7 +10,7 @@ month for the last `--list-months` months, covering every child, plus a few deci
 champion is a LightGBM model fitted on the county's own matrix of an earlier date (synthetic label; the
 replicated warehouse uses the county's), whose reference histograms are its drift reference. The warehouses
 are written directly, not through ingest, so the feed high-water marks ingest keeps are built from their rows
-first (setup, timed). Drift is measured on a fixed hash sample of `--drift-sample` children
+first (setup, timed). Drift is measured on a fixed sample (the smallest keys) of `--drift-sample` children
 (SHOUHU_DRIFT_SAMPLE), i.e. on every child of the county. Printed: the wall and CPU time of each monitoring
 step and of the whole run (CPU time counts every thread of the process); nothing personal."""
 

@@ -132,7 +132,7 @@ class Settings(BaseSettings):
     drift_sample: int = Field(
         50_000,
         ge=1000,
-        description="Drift is measured on this many children (a fixed hash sample), or on all if fewer.",
+        description="Drift is measured on this many children (the smallest keys), or on all if fewer.",
     )
 
     @field_validator("timezone")

@@ -77,7 +77,7 @@ def model_drift(
     builder: MatrixBuilder = default_matrix,
     sample: int | None = None,
 ) -> list[Figure]:
-    """Drift of the score and inputs; on a fixed hash sample of `sample` children when the warehouse holds
+    """Drift of the score and inputs; on a fixed sample (by key) of `sample` children when the warehouse holds
     more (serving/monitoring/sample.py), else on all of them."""
     sampled = sampled_warehouse(warehouse, as_of, sample) if sample else None
     try:

@@ -1,5 +1,5 @@
 """Monitoring a large warehouse without reading all of it: feed freshness from the high-water marks ingest
-keeps (equal to scanning the rows, and scanned when the marks do not cover them), and drift on a fixed hash
+keeps (equal to scanning the rows, and scanned when the marks do not cover them), and drift on a fixed
 sample of children (the same children every time; equal to the full computation for those children, and the
 full computation itself when the warehouse holds fewer children than the sample)."""
 
