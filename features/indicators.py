@@ -116,6 +116,13 @@ def _max_window(inds: Iterable[Indicator]) -> int | None:
     return None if any(s is None for s in spans) else max(spans)  # type: ignore[type-var]
 
 
+def lookback_days(inds: Iterable[Indicator], source: str) -> int | None:
+    """How far before the as-of date the indicators of `source` look (event time), or None when one of them
+    reads all history (or none reads the feed)."""
+    mine = [i for i in inds if i.source == source]
+    return _max_window(mine) if mine else None
+
+
 def _in_window(j: ir.Table, days: int | None, skip: int = 0) -> ir.BooleanValue:
     """`_t` in [as_of - skip - days, as_of - skip)."""
     if days is None:

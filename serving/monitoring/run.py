@@ -79,7 +79,7 @@ def model_drift(
 ) -> list[Figure]:
     """Drift of the score and inputs; on a fixed sample (by key) of `sample` children when the warehouse holds
     more (serving/monitoring/sample.py), else on all of them."""
-    sampled = sampled_warehouse(warehouse, as_of, sample) if sample else None
+    sampled = sampled_warehouse(warehouse, as_of, sample, champion.spec) if sample else None
     try:
         matrix = builder(sampled[0] if sampled else warehouse, as_of, champion.spec)
     finally:

@@ -25,13 +25,20 @@ import ibis
 from data_contracts.feeds import FEEDS
 from data_contracts.lake import is_lake
 from features.backend import DuckDBWarehouse
+from features.indicators import lookback_days
+from features.spec import FeatureSpec
 
 HOUSEHOLD = "household_members"
+# the feed with most of the rows (one per child and school day), read only by the spec's attendance
+# indicators: its rows dated before their longest window are not copied (a day of margin)
+WINDOWED = "school_attendance"
 
 
-def _copy_sql(name: str, columns: set[str], last_key: str) -> str:
+def _copy_sql(name: str, columns: set[str], last_key: str, since: dt.date | None = None) -> str:
     source = f'wh.main."{name}"'
     within = "child_key <= '" + last_key.replace("'", "''") + "'"
+    if since is not None:
+        within += f" AND \"{FEEDS[name].event_time}\" >= DATE '{since.isoformat()}'"
     if name == HOUSEHOLD:
         return (
             f'CREATE TABLE "{name}" AS SELECT * FROM {source} WHERE person_key IN '
@@ -42,9 +49,12 @@ def _copy_sql(name: str, columns: set[str], last_key: str) -> str:
     return f'CREATE TABLE "{name}" AS SELECT * FROM {source}'
 
 
-def sampled_warehouse(path: Path, as_of: dt.date, size: int) -> tuple[DuckDBWarehouse, int, int] | None:
+def sampled_warehouse(
+    path: Path, as_of: dt.date, size: int, spec: FeatureSpec | None = None
+) -> tuple[DuckDBWarehouse, int, int] | None:
     """(the sample as a warehouse, children sampled, children known at `as_of`), or None when every child is
-    to be used. The caller closes the warehouse."""
+    to be used. Given the spec the features will be built with, attendance older than its indicators'
+    longest window is left out. The caller closes the warehouse."""
     path = Path(path)
     if is_lake(path):
         return None
@@ -71,9 +81,11 @@ def sampled_warehouse(path: Path, as_of: dt.date, size: int) -> tuple[DuckDBWare
             "WHERE table_catalog = 'wh' AND table_schema = 'main'"
         ).fetchall():
             columns.setdefault(table, set()).add(column)
+        days = lookback_days(spec.indicators, WINDOWED) if spec is not None else None
+        since = as_of - dt.timedelta(days=days + 1) if days is not None else None
         for name in FEEDS:
             if name in columns:
-                raw.execute(_copy_sql(name, columns[name], last_key))
+                raw.execute(_copy_sql(name, columns[name], last_key, since if name == WINDOWED else None))
         raw.execute("DETACH wh")
         keep = True
         return DuckDBWarehouse(con, source="drift-sample"), size, known

@@ -14,6 +14,7 @@ import pytest
 
 from data_contracts import watermarks
 from features.backend import open_warehouse
+from features.indicators import lookback_days
 from features.pipeline import build_matrix
 from features.spec import load_spec
 from serving.monitoring import feeds
@@ -83,6 +84,13 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> Path:
         wf.add("visit_logs", F.visit_row(i, f"2024-0{1 + i % 5}-1{i % 9}"))
         wf.add("school_attendance", F.attendance_rows(i, "PPUP"[: 1 + i % 4] + "PUU", "2024-04-01"))
     wf.add("incidents", F.incident_row(3, "2024-03-01"))
+    # child 1's attendance of a year before: 397 and 362 days before AS_OF, outside and inside the attendance
+    # indicators' longest window (365 days)
+    wf.add(
+        "school_attendance",
+        F.attendance_rows(1, "UUUUU", "2023-05-01"),
+        F.attendance_rows(1, "UUPUU", "2023-06-05"),
+    )
     return wf.build(tmp_path_factory.mktemp("sample") / "warehouse.duckdb", all_tables=True)
 
 
@@ -110,7 +118,7 @@ def test_the_drift_sample_is_the_same_children_every_time_and_every_month(county
 def test_the_sampled_matrix_equals_the_full_matrix_for_the_sampled_children(county: Path) -> None:
     spec = load_spec()
     full = build_matrix(county, [AS_OF], spec=spec)
-    sampled = sampled_warehouse(county, AS_OF, 3)
+    sampled = sampled_warehouse(county, AS_OF, 3, spec)
     assert sampled is not None
     try:
         part = build_matrix(sampled[0], [AS_OF], spec=spec)
@@ -121,6 +129,26 @@ def test_the_sampled_matrix_equals_the_full_matrix_for_the_sampled_children(coun
     pd.testing.assert_frame_equal(part, expected)
     in_care = dict(zip(full["child_key"], full["children_per_caregiver"], strict=True))
     assert in_care[F.ck(1)] == 4  # the count the sample must not shrink
+
+
+def test_the_sample_leaves_out_only_attendance_older_than_the_longest_attendance_window(county: Path) -> None:
+    spec = load_spec()
+    assert lookback_days(spec.indicators, "school_attendance") == 365
+    assert lookback_days(spec.indicators, "visit_logs") is None  # days since the last visit: all history
+    sampled = sampled_warehouse(county, AS_OF, 3, spec)
+    assert sampled is not None
+    try:
+        copied = sampled[0].query("SELECT date FROM school_attendance WHERE child_key = 'c_0000000000000001'")
+    finally:
+        sampled[0].close()
+    con = duckdb.connect(str(county), read_only=True)
+    try:
+        rows = con.execute("SELECT date FROM school_attendance WHERE child_key = 'c_0000000000000001'").df()
+    finally:
+        con.close()
+    inside = rows["date"] >= pd.Timestamp(AS_OF - dt.timedelta(days=365))
+    assert (~inside).sum() == 5  # the rows of 2023-05 exist and are left out
+    assert sorted(copied["date"]) == sorted(rows.loc[inside, "date"])
 
 
 def _champion() -> ChampionView:
