@@ -110,6 +110,9 @@ def print_summary(result: MonitorResult, console: Console) -> None:
     drift.add_column("PSI")
     for f in [*result.of(m.PSI_SCORE), *result.of(m.PSI_INPUT)[:8]]:
         drift.add_row(f.subject, ("[red]" if f.alert else "") + _fmt(f.value))
+    for f in result.of(m.PSI_SCORE_TOWNSHIP):
+        if f.alert:  # a township's own score shift, above the threshold
+            drift.add_row(f"score in {f.area_code}", "[red]" + _fmt(f.value))
     console.print(drift)
 
     quality = Table(title="Realised quality of issued lists (horizon passed)")

@@ -110,6 +110,23 @@ def context(session: Session, areas: dict[str, str]) -> dict[str, Any]:
         title="各输入指标的稳定性指数（PSI，越大变化越大；虚线为警戒值）",
         limit=psi_limit,
     )
+    by_township = sorted(stored.of(m.PSI_SCORE_TOWNSHIP), key=lambda f: -(f.value or 0.0))[:20]
+    township_chart = (
+        svg.bars(
+            [
+                (
+                    f"{areas.get(f.area_code or '', f.area_code or '')}（{f.detail.get('n', 0)}人）",
+                    f.value,
+                    f.alert,
+                )
+                for f in by_township
+            ],
+            title="各乡镇评分分布的稳定性指数（PSI，本期）",
+            limit=psi_limit,
+        )
+        if by_township
+        else ""
+    )
     score_series = history.series(session, m.PSI_SCORE)
     precision = stored.of(m.PRECISION)
     recall = {f.subject: f.value for f in stored.of(m.RECALL)}
@@ -173,12 +190,13 @@ def context(session: Session, areas: dict[str, str]) -> dict[str, Any]:
         "notes": summary.get("notes", []),
         "champion": champion,
         "gates_zh": GATES_ZH.get((champion or {}).get("gates_status", ""), "未知") if champion else None,
-        "champion_since": day_zh((champion or {}).get("registered_at", "")[:10] or None) if champion else "—",
+        "champion_since": day_zh((champion.get("registered_at") or "")[:10] or None) if champion else "—",
         "feeds": feeds,
         "score_psi": score[0].value if score else None,
         "score_alert": bool(score and score[0].alert),
         "psi_limit": psi_limit,
         "drift_chart": Markup(drift_chart),
+        "township_chart": Markup(township_chart),
         "score_chart": Markup(
             svg.lines(
                 {"评分分布 PSI": score_series}, title="评分分布的稳定性指数（历次监测）", limit=psi_limit
@@ -213,6 +231,7 @@ METRIC_ZH = {
     m.FEED_AGE: "数据源停止更新",
     m.QUARANTINE: "数据隔离比例偏高",
     m.PSI_SCORE: "评分分布明显变化",
+    m.PSI_SCORE_TOWNSHIP: "乡镇评分分布明显变化",
     m.PSI_INPUT: "输入指标分布明显变化",
     m.PRECISION: "名单实际精确率偏低",
     m.OUT_OF_ORDER: "未按名单顺序走访偏多",

@@ -8,7 +8,8 @@ from typing import Any
 # metric names (the `metric` column; the dashboard and /metrics read them)
 FEED_AGE = "feed_age_days"  # subject: feed; area: township, or the county for the whole feed
 QUARANTINE = "quarantine_rate"  # subject: feed; detail: rates of earlier ingest runs (trend)
-PSI_SCORE = "psi_score"
+PSI_SCORE = "psi_score"  # the county's (or warehouse's) score
+PSI_SCORE_TOWNSHIP = "psi_score_township"  # subject: "score"; area: township; detail: n
 PSI_INPUT = "psi_input"  # subject: indicator
 PRECISION = "precision_at_k"  # subject: list id; detail: as_of, scope, k, recall, outcomes
 RECALL = "recall_at_k"

@@ -98,6 +98,14 @@ def model_drift(
         county,
         champion.labels,
     )
+    if "township_code" in matrix:
+        figures += drift.township_score_drift(
+            champion.reference,
+            matrix["township_code"].to_numpy(dtype="object"),
+            pd.to_numeric(scored["margin"]).to_numpy(dtype="float64"),
+            pd.to_numeric(scored["percentile"]).to_numpy(dtype="float64"),
+            threshold,
+        )
     if sampled:
         for fig in figures:
             fig.detail.update(sample=sampled[1], children=sampled[2])

@@ -537,3 +537,57 @@ def test_charts_are_drawn_as_svg_with_their_texts_escaped_and_alerts_marked() ->
         {"精确率": [(dt.date(2024, 1, 1), 0.4), (dt.date(2024, 2, 1), 0.5)]}, title="t", percent=True
     )
     assert "<polyline" in line and "2024年1月1日" in line and "2024年2月1日" in line
+
+
+@pytest.mark.db
+def test_a_township_whose_scores_shifted_is_named_while_a_small_township_gets_no_figure(
+    warehouse: Path, service, tmp_path: Path
+) -> None:
+    from serving.db import make_engine, make_sessionmaker, migrate
+    from serving.monitoring import dashboard
+    from serving.monitoring.figures import PSI_SCORE_TOWNSHIP
+    from tests.serving.factories import train_parts
+    from training.pyfunc import score_frame
+
+    parts = train_parts(seed=1)
+    rng = np.random.default_rng(5)
+    small = "990101003000"
+
+    def matrix(_path: Path, _as_of: dt.date, _spec: object) -> pd.DataFrame:
+        frame = pd.DataFrame(rng.gamma(1.5, 1.0, (1100, len(parts.inputs))), columns=parts.inputs)
+        frame["township_code"] = [T1] * 500 + [T2] * 500 + [small] * 100
+        frame.loc[500:999, parts.inputs[0]] += 3.0  # only T2's strongest input moves
+        return frame
+
+    champion = ChampionView(
+        name="shouhu-risk",
+        version="1",
+        spec=None,
+        predict=lambda m: score_frame(m, parts, explain=False),
+        inputs=parts.inputs,
+        reference=parts.drift,
+    )
+    result = run_monitor(
+        warehouse,
+        service,
+        AS_OF,
+        horizon_days=90,
+        visits_per_township=2,
+        thresholds=Thresholds(psi=0.25),
+        champion=champion,
+        county=COUNTY,
+        builder=matrix,
+    )
+    by_township = {f.area_code: f for f in result.of(PSI_SCORE_TOWNSHIP)}
+    assert set(by_township) == {T1, T2}  # 100 children are too few for a township figure
+    assert by_township[T2].alert and not by_township[T1].alert
+    assert by_township[T2].detail["n"] == 500
+    # the page, from a service database of its own (the shared one's latest run belongs to another test)
+    engine = make_engine(f"sqlite:///{tmp_path / 'service.db'}")
+    migrate(engine)
+    with make_sessionmaker(engine)() as own:
+        history.save(own, result)
+        page = dashboard.context(own, {T1: "一镇", T2: "二镇"})
+    engine.dispose()
+    assert "二镇（500人）" in page["township_chart"] and "一镇（500人）" in page["township_chart"]
+    assert "乡镇评分分布明显变化：二镇" in page["alert_list"]
