@@ -120,13 +120,14 @@ def cohort(snapshot: ir.Table) -> ir.Table:
 
 
 def latest(t: ir.Table, by: Sequence[str], order: Sequence[str]) -> ir.Table:
-    """The row of each `by` group greatest in `order` (its columns compared in turn, none null): the row a
-    `row_number()` window partitioned by `by` and ordered by `order` descending keeps, found without a window
-    over every row (DuckDB sorts each row it windows, all columns: 2x the cost at 1M children). Per order
-    column, a grouped max and a semi-join keep the rows that hold it. Rows still tied then (the same
-    version delivered twice) are told apart by the remaining columns in table order, the greatest kept and
-    a null below any value, so the chosen row is well defined (the window kept an arbitrary one); only those
-    few rows are windowed."""
+    """The row of each `by` group greatest in `order` (its columns compared in turn, none null; the `by`
+    keys are never null, as ingest requires): the row a `row_number()` window partitioned by `by` and
+    ordered by `order` descending keeps, without windowing every row (DuckDB sorts each windowed row, all
+    its columns: for the household at 1M children 39 CPU-s against 23 here, 11 of them the scan). Per order
+    column, a grouped max and a semi-join keep the rows that hold it. Rows still tied then (ingest's keys
+    forbid it; a warehouse filled otherwise may not) are told apart by the remaining columns in table
+    order, the greatest kept and a null below any value, so the chosen row is well defined where the window
+    kept an arbitrary one; only those rows are windowed."""
     for col in order:
         top = t.group_by(list(by)).aggregate(_top=t[col].max())
         t = t.semi_join(top, [*[t[c] == top[c] for c in by], t[col] == top._top])
