@@ -238,11 +238,10 @@ def province_run(province: Path, model_uri: str, args: argparse.Namespace) -> No
     mlflow.set_tracking_uri(f"sqlite:///{args.work / 'mlruns' / 'mlflow.db'}")
     s = Steps()
     cpu = time.process_time()
-    wh = open_warehouse(province, threads=args.threads)
-    if args.duckdb_memory:  # DuckDB spills its intermediate tables past this (default: 80 % of RAM)
-        spill = args.work / "duckdb_spill"
-        wh.con.raw_sql(f"SET memory_limit = '{args.duckdb_memory}'")
-        wh.con.raw_sql(f"SET temp_directory = '{spill}'")
+    # past --duckdb-memory (as SHOUHU_DUCKDB_MEMORY; default 80 % of RAM) DuckDB spills intermediate tables
+    wh = open_warehouse(
+        province, threads=args.threads, memory_limit=args.duckdb_memory, spill_dir=args.work / "duckdb_spill"
+    )
     matrix = build_matrix(wh, [AS_OF])
     wh.close()
     t_features = s.done(f"features: {len(matrix):,} children × {matrix.shape[1]} columns")

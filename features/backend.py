@@ -185,14 +185,25 @@ class DuckDBWarehouse:
 Warehouse = DuckDBWarehouse  # the default engine's name, as older callers spell it
 
 
-def open_duckdb(path: Path | str, threads: int | None = None) -> DuckDBWarehouse:
-    """A DuckDB session on a warehouse file (attached read-only) or on a Parquet lake (one view per feed)."""
+def open_duckdb(
+    path: Path | str,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+    spill_dir: Path | str | None = None,
+) -> DuckDBWarehouse:
+    """A DuckDB session on a warehouse file (attached read-only) or on a Parquet lake (one view per feed).
+    `memory_limit` (e.g. "4GB"; None: DuckDB's default, 80 % of RAM) caps the session's memory: past it,
+    DuckDB spills intermediate tables to `spill_dir` (None: DuckDB's default temporary folder)."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"warehouse {path} does not exist; run `shouhu ingest` first")
     con = ibis.duckdb.connect()
     if threads:
         con.raw_sql(f"SET threads = {int(threads)}")
+    if memory_limit:
+        con.con.execute("SET memory_limit = ?", [memory_limit])
+        if spill_dir is not None:
+            con.con.execute("SET temp_directory = ?", [str(spill_dir)])
     if is_lake(path):
         for feed in lake_feeds(path):
             cols = ", ".join(f'"{c}"' for c in feed_schema(feed).names)
@@ -206,11 +217,18 @@ def open_duckdb(path: Path | str, threads: int | None = None) -> DuckDBWarehouse
 
 
 def open_warehouse(
-    path: Path | str, threads: int | None = None, *, backend: str = "duckdb", spark_master: str | None = None
+    path: Path | str,
+    threads: int | None = None,
+    *,
+    backend: str = "duckdb",
+    spark_master: str | None = None,
+    memory_limit: str | None = None,
+    spill_dir: Path | str | None = None,
 ) -> Backend:
-    """Open the warehouse (a DuckDB file or a Parquet lake folder) on the chosen engine."""
+    """Open the warehouse (a DuckDB file or a Parquet lake folder) on the chosen engine. `memory_limit` and
+    `spill_dir` are DuckDB's (see `open_duckdb`); Spark's memory is its session's configuration."""
     if backend == "duckdb":
-        return open_duckdb(path, threads)
+        return open_duckdb(path, threads, memory_limit, spill_dir)
     if backend == "spark":
         from features.spark_backend import open_spark
 

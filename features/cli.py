@@ -63,7 +63,13 @@ def features(
         )
         raise typer.Exit(1)
     feature_spec = load_spec(spec or settings.feature_spec)
-    engine = open_warehouse(wh, backend=settings.backend, spark_master=settings.spark_master)
+    engine = open_warehouse(
+        wh,
+        backend=settings.backend,
+        spark_master=settings.spark_master,
+        memory_limit=settings.duckdb_memory,
+        spill_dir=settings.data_dir / "duckdb_spill",
+    )
     with console.status(f"计算 {len(dates)} 个评估日的特征 ({settings.backend}) …"):
         try:
             df = build_matrix(

@@ -524,9 +524,7 @@ def benefit_part(v: Views, ind: Indicator) -> Part:
     """An approved/active benefit of the programs at as_of (latest visible version), or the registry's own
     record (困境 category 低保/特困, assistance flag 低保)."""
     b = v.wh.table("assistance_benefits")
-    j = b.join(v.dates, b.recorded_at < v.dates.as_of)
-    w = ibis.window(group_by=[j.benefit_id, j.as_of], order_by=[ibis.desc(j.recorded_at)])
-    j = j.mutate(_rn=ibis.row_number().over(w)).filter(lambda x: x._rn == 0)
+    j = asof.latest(b.join(v.dates, b.recorded_at < v.dates.as_of), ["benefit_id", "as_of"], ["recorded_at"])
     active = (
         j.program.isin(ind.values)
         & j.status.isin(("approved", "active"))

@@ -134,6 +134,13 @@ class Settings(BaseSettings):
         ge=1000,
         description="Drift is measured on this many children (the smallest keys), or on all if fewer.",
     )
+    duckdb_memory: str | None = Field(
+        None,
+        pattern=r"(?i)^\s*\d+(\.\d+)?\s*[KMGT]i?B\s*$",
+        description="Memory limit of the DuckDB features engine (`shouhu features`), e.g. 4GB: past it "
+        "DuckDB spills its intermediate tables to `DATA_DIR/duckdb_spill`; unset: DuckDB's own default (80 % "
+        "of the machine's memory).",
+    )
 
     @field_validator("timezone")
     @classmethod

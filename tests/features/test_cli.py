@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from shouhu.cli import app
@@ -52,3 +53,55 @@ def test_monthly_run_starts_at_the_first_1st_on_or_after_from_and_prints_missing
 def test_missing_dates_is_a_clear_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["features", "--out", str(tmp_path / "m.parquet")])
     assert result.exit_code == 2
+
+
+def test_duckdb_memory_setting_caps_the_features_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import features.backend
+    from shouhu.settings import get_settings
+
+    wh = county().build(tmp_path / "wh.duckdb")
+    seen: list[tuple[str, str]] = []
+    real_open = features.backend.open_warehouse
+
+    def spying_open(*args: object, **kw: object) -> features.backend.Backend:
+        engine = real_open(*args, **kw)
+        seen.extend(
+            engine._raw("SELECT current_setting('memory_limit'), current_setting('temp_directory')")  # type: ignore[attr-defined]
+        )
+        return engine
+
+    monkeypatch.setattr(features.backend, "open_warehouse", spying_open)
+    monkeypatch.setenv("SHOUHU_DUCKDB_MEMORY", "1GB")
+    monkeypatch.setenv("SHOUHU_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    try:
+        args = [
+            "features",
+            "--as-of",
+            "2024-06-01",
+            "--warehouse",
+            str(wh),
+            "--out",
+            str(tmp_path / "m.parquet"),
+        ]
+        result = CliRunner().invoke(app, args)
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    limit, spill = seen[0]
+    assert limit == "953.6 MiB"  # 1 GB as DuckDB shows it (its default is 80 % of the machine's memory)
+    assert Path(spill) == tmp_path / "data" / "duckdb_spill"
+
+
+def test_duckdb_memory_setting_refuses_what_duckdb_would_not_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import ValidationError
+
+    from shouhu.settings import Settings
+
+    monkeypatch.setenv("SHOUHU_DUCKDB_MEMORY", "4GB'; SELECT 1; --")
+    with pytest.raises(ValidationError):
+        Settings()
+    monkeypatch.setenv("SHOUHU_DUCKDB_MEMORY", "512MiB")
+    assert Settings().duckdb_memory == "512MiB"
