@@ -61,8 +61,7 @@ def main() -> None:
             f"one as-of date of {args.province.name}, repeated under {args.dates} monthly dates:", flush=True
         )
         t = (time.perf_counter(), time.process_time())
-        wh = open_warehouse(args.province)
-        wh.con.raw_sql(f"SET memory_limit = '{args.duckdb_memory}'")
+        wh = open_warehouse(args.province, memory_limit=args.duckdb_memory, spill_dir=Path(tmp) / "spill")
         first = write_matrix_partitions(wh, [AS_OF], folder, spec=spec)[0]
         wh.close()
         t = step(f"features at {AS_OF:%Y-%m-%d} → one as-of partition", t)

@@ -81,6 +81,16 @@ def _capacities(codes: np.ndarray, sizes: np.ndarray, capacity: Capacity) -> np.
     return np.full(len(sizes), int(capacity), dtype="int64")
 
 
+def _group_ids(keys: list[pd.Series]) -> np.ndarray:
+    """One id per distinct combination of the keys, in order of first appearance (as a MultiIndex's
+    factorize), from each key's integer codes: a MultiIndex would build a tuple per row, 4 s at 766k rows."""
+    combined = np.zeros(len(keys[0]), dtype="int64")
+    for key in keys:
+        ids, uniques = pd.factorize(key, use_na_sentinel=False)
+        combined = combined * max(len(uniques), 1) + ids
+    return pd.factorize(combined)[0]
+
+
 def list_ranks(
     scored: pd.DataFrame,
     scope: Scope = "village",
@@ -113,7 +123,7 @@ def list_ranks(
     keys = [codes]
     if cycle is not None and cycle in scored.columns:
         keys.insert(0, scored[cycle])
-    group = pd.MultiIndex.from_arrays(keys).factorize()[0] if len(keys) > 1 else codes.factorize()[0]
+    group = _group_ids(keys) if len(keys) > 1 else codes.factorize()[0]
     # np.lexsort sorts by the last key first: list, then flag, then score (NaN last), then child_key
     score_key = np.where(np.isnan(values), np.inf, -values)
     child = pd.factorize(scored["child_key"].astype(str), sort=True)[0]

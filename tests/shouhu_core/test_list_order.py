@@ -157,3 +157,13 @@ def test_the_order_is_a_pure_function_of_the_rows_not_their_order(rows: list, k:
         assert flags.is_monotonic_decreasing  # every flagged child before every other
         assert one["list_rank"].tolist() == list(range(1, len(one) + 1))
         assert int(one["selected"].sum()) == min(k, len(one))
+
+
+def test_lists_of_several_dates_and_areas_are_numbered_as_a_multiindex_would_number_them() -> None:
+    from shouhu_core.list_order import _group_ids
+
+    rng = np.random.default_rng(3)
+    days = pd.Series(pd.to_datetime(rng.choice(["2024-01-01", "2024-02-01", "2024-03-01"], 500)))
+    areas = pd.Series(rng.choice(["A", "B", "C", None], 500), dtype="object")
+    expected = pd.MultiIndex.from_arrays([days, areas]).factorize()[0]
+    np.testing.assert_array_equal(_group_ids([days, areas]), expected)
