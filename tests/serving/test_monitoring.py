@@ -28,7 +28,7 @@ from serving.monitoring.figures import (
     RECALL,
     SELECTION,
 )
-from serving.monitoring.run import ChampionView, Thresholds, run_monitor
+from serving.monitoring.run import ChampionView, MonitorResult, Thresholds, run_monitor
 from serving.tables import ConcernLevel, Decision, VisitList, VisitListRow
 from shouhu_core import drift as core_drift
 from tests.features import factories as F
@@ -353,18 +353,9 @@ def test_selection_rates_on_the_live_lists_by_sex_disability_and_township(wareho
     assert figures[f"township={T1}"].value == pytest.approx(0.4)
 
 
-@pytest.mark.db
-def test_a_monitor_run_is_kept_as_history_and_read_back(warehouse: Path, service) -> None:
-    from tests.serving.factories import train_parts
+def _monitored(warehouse: Path, service, parts, builder):
+    """A monitor run of county 990101 at AS_OF whose champion is `parts` and whose matrix is `builder`'s."""
     from training.pyfunc import score_frame
-
-    parts = train_parts(seed=1)
-    rng = np.random.default_rng(2)
-
-    def matrix(_path: Path, _as_of: dt.date, _spec: object) -> pd.DataFrame:
-        frame = pd.DataFrame(rng.gamma(1.5, 1.0, (800, len(parts.inputs))), columns=parts.inputs)
-        frame[parts.inputs[0]] += 3.0  # the strongest input shifted far up
-        return frame
 
     champion = ChampionView(
         name="shouhu-risk",
@@ -374,7 +365,7 @@ def test_a_monitor_run_is_kept_as_history_and_read_back(warehouse: Path, service
         inputs=parts.inputs,
         reference=parts.drift,
     )
-    result = run_monitor(
+    return run_monitor(
         warehouse,
         service,
         AS_OF,
@@ -383,8 +374,23 @@ def test_a_monitor_run_is_kept_as_history_and_read_back(warehouse: Path, service
         thresholds=Thresholds(stale_days=14, psi=0.25),
         champion=champion,
         county=COUNTY,
-        builder=matrix,
+        builder=builder,
     )
+
+
+@pytest.mark.db
+def test_a_monitor_run_is_kept_as_history_and_read_back(warehouse: Path, service) -> None:
+    from tests.serving.factories import train_parts
+
+    parts = train_parts(seed=1)
+    rng = np.random.default_rng(2)
+
+    def matrix(_path: Path, _as_of: dt.date, _spec: object) -> pd.DataFrame:
+        frame = pd.DataFrame(rng.gamma(1.5, 1.0, (800, len(parts.inputs))), columns=parts.inputs)
+        frame[parts.inputs[0]] += 3.0  # the strongest input shifted far up
+        return frame
+
+    result = _monitored(warehouse, service, parts, matrix)
     shifted = next(f for f in result.of(PSI_INPUT) if f.subject == parts.inputs[0])
     assert shifted.alert and result.of(PSI_SCORE)[0].alert
     run = history.save(service, result)
@@ -437,7 +443,6 @@ def test_metrics_expose_feed_age_drift_and_realised_precision_of_the_latest_run(
     from pydantic import SecretStr
 
     from serving.monitoring.figures import Figure
-    from serving.monitoring.run import MonitorResult
 
     result = MonitorResult(
         dt.date(2030, 1, 1),  # later than any other run of the shared database: the latest
@@ -547,7 +552,6 @@ def test_a_township_whose_scores_shifted_is_named_while_a_small_township_gets_no
     from serving.monitoring import dashboard
     from serving.monitoring.figures import PSI_SCORE_TOWNSHIP
     from tests.serving.factories import train_parts
-    from training.pyfunc import score_frame
 
     parts = train_parts(seed=1)
     rng = np.random.default_rng(5)
@@ -559,25 +563,7 @@ def test_a_township_whose_scores_shifted_is_named_while_a_small_township_gets_no
         frame.loc[500:999, parts.inputs[0]] += 3.0  # only T2's strongest input moves
         return frame
 
-    champion = ChampionView(
-        name="shouhu-risk",
-        version="1",
-        spec=None,
-        predict=lambda m: score_frame(m, parts, explain=False),
-        inputs=parts.inputs,
-        reference=parts.drift,
-    )
-    result = run_monitor(
-        warehouse,
-        service,
-        AS_OF,
-        horizon_days=90,
-        visits_per_township=2,
-        thresholds=Thresholds(psi=0.25),
-        champion=champion,
-        county=COUNTY,
-        builder=matrix,
-    )
+    result = _monitored(warehouse, service, parts, matrix)
     by_township = {f.area_code: f for f in result.of(PSI_SCORE_TOWNSHIP)}
     assert set(by_township) == {T1, T2}  # 100 children are too few for a township figure
     assert by_township[T2].alert and not by_township[T1].alert
