@@ -42,7 +42,7 @@ SWEEP: list[tuple[str, list[str], dict[str, str]]] = [
     ("score without a warehouse", ["score", "--as-of", DAY, "--out", "{tmp}/s.parquet"], {}),
     ("score without a model", ["score", "--as-of", DAY, "--out", "{tmp}/s.csv", "--matrix", "{matrix}"], {}),
     (
-        "score the listed only on Spark",
+        "score the listed only on Spark without a matrix",
         ["score", "--as-of", DAY, "--out", "{tmp}/s.parquet", "--spark", "--explain-listed"],
         {},
     ),

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from shouhu.settings import Settings
+    from training.listed import Listing
 
 Date = Annotated[str | None, typer.Option(help="YYYY-MM-DD")]
 
@@ -295,7 +296,8 @@ def score(
         typer.Option(
             "--explain-listed",
             help="Score everyone but give reasons only to the children on a township list (its top "
-            "SHOUHU_VISITS_PER_TOWNSHIP in list order, and every rule-flagged child): for a province.",
+            "SHOUHU_VISITS_PER_TOWNSHIP in list order, and every rule-flagged child): for a province. "
+            "Also with --spark.",
         ),
     ] = False,
 ) -> None:
@@ -310,10 +312,9 @@ def score(
 
     settings = get_settings()
     day = pd.Timestamp(_date(as_of, "--as-of"))
+    listing = Listing("township", settings.visits_per_township) if explain_listed else None
     if spark:
-        if explain_listed:
-            _fail("shouhu score: --explain-listed is not available with --spark (it explains everyone)")
-        _score_on_spark(settings, day, matrix, out)
+        _score_on_spark(settings, day, matrix, out, listing)
         return
     try:
         if matrix is not None:
@@ -332,7 +333,6 @@ def score(
     columns = (TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns) as bar:
         task = bar.add_task("score", total=len(frame))
-        listing = Listing("township", settings.visits_per_township) if explain_listed else None
         scored = workflow.score(
             frame, model, version, advance=lambda n: bar.advance(task, n), listing=listing
         )
@@ -348,7 +348,9 @@ def score(
         typer.echo(f"explained: {int(scored['listed'].sum()):,} children on the township lists")
 
 
-def _score_on_spark(settings: Settings, day: pd.Timestamp, matrix: Path | None, out: Path) -> None:
+def _score_on_spark(
+    settings: Settings, day: pd.Timestamp, matrix: Path | None, out: Path, listing: Listing | None
+) -> None:
     from training.registry import champion_version
     from training.spark_score import score_on_spark
 
@@ -363,12 +365,18 @@ def _score_on_spark(settings: Settings, day: pd.Timestamp, matrix: Path | None, 
 
     mlflow.set_tracking_uri(settings.mlflow_tracking_uri)
     uri = f"models:/{settings.model_name}/{version}"
-    n = score_on_spark(matrix, uri, version, day, out, master=settings.spark_master)
+    n = score_on_spark(matrix, uri, version, day, out, master=settings.spark_master, listing=listing)
     if n == 0:
         _fail(f"shouhu score: no children in the cohort as of {day:%Y-%m-%d}")
     typer.echo(
         f"scored {n:,} children as of {day:%Y-%m-%d} on Spark with {settings.model_name} v{version} → {out}"
     )
+    if listing is not None:
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        listed = pc.sum(pq.read_table(out, columns=["listed"]).column("listed")).as_py() or 0
+        typer.echo(f"explained: {listed:,} children on the township lists")
 
 
 def audit(

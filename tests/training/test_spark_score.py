@@ -1,5 +1,6 @@
 """`shouhu score --spark`: the champion scored on Spark through MLflow's spark_udf gives the scores, reasons
-and village ranks of scoring in memory. Needs Java and the `spark` extra (scripts/install.sh)."""
+and village ranks of scoring in memory, explaining everyone or only the listed. Needs Java and the `spark`
+extra (scripts/install.sh)."""
 
 from __future__ import annotations
 
@@ -10,18 +11,15 @@ import pandas as pd
 import pytest
 
 from features.spec import DEFAULT_SPEC, load_spec
-from training.tracking import log_run
+from training.pipeline import TrainResult
+from training.tracking import RunOutcome, log_run
 
 pytestmark = pytest.mark.spark
 
 
-def test_scoring_on_spark_gives_the_scores_of_in_memory_scoring(trained, county, tmp_path: Path) -> None:
-    import mlflow.pyfunc
-
-    from training.spark_score import score_on_spark
-    from training.workflow import score
-
-    run = log_run(
+def _logged(trained: TrainResult, tmp_path: Path) -> RunOutcome:
+    """The trained model logged to an MLflow store of its own (what spark_udf loads)."""
+    return log_run(
         trained,
         load_spec(),
         DEFAULT_SPEC,
@@ -31,6 +29,15 @@ def test_scoring_on_spark_gives_the_scores_of_in_memory_scoring(trained, county,
         horizon_days=90,
         k=10,
     )
+
+
+def test_scoring_on_spark_gives_the_scores_of_in_memory_scoring(trained, county, tmp_path: Path) -> None:
+    import mlflow.pyfunc
+
+    from training.spark_score import score_on_spark
+    from training.workflow import score
+
+    run = _logged(trained, tmp_path)
     day = county["as_of"].max()
     rows = county[county["as_of"] == day].head(300).reset_index(drop=True)
     rows.to_parquet(tmp_path / "matrix.parquet", index=False)
@@ -43,4 +50,33 @@ def test_scoring_on_spark_gives_the_scores_of_in_memory_scoring(trained, county,
     np.testing.assert_allclose(got["percentile"], expected["percentile"], rtol=1e-12)
     assert got["band"].tolist() == expected["band"].astype(str).tolist()
     assert got["reasons"].tolist() == expected["reasons"].tolist()
+    assert got["rank_in_village"].tolist() == expected["rank_in_village"].tolist()
+
+
+def test_explaining_only_the_listed_on_spark_gives_the_reasons_and_list_of_in_memory_scoring(
+    trained, county, tmp_path: Path
+) -> None:
+    import mlflow.pyfunc
+
+    from training.listed import Listing
+    from training.spark_score import score_on_spark
+    from training.workflow import score
+
+    run = _logged(trained, tmp_path)
+    day = county["as_of"].max()
+    rows = county[county["as_of"] == day].head(300).reset_index(drop=True)
+    rows.to_parquet(tmp_path / "matrix.parquet", index=False)
+    listing = Listing("township", 5)
+    model = mlflow.pyfunc.load_model(run.model_uri)
+    expected = score(rows, model, "3", listing=listing).sort_values("child_key").reset_index(drop=True)
+    out = tmp_path / "scores.parquet"
+    n = score_on_spark(tmp_path / "matrix.parquet", run.model_uri, "3", day, out, "local[2]", listing)
+    got = pd.read_parquet(out).sort_values("child_key").reset_index(drop=True)
+    assert n == len(rows) == len(got)
+    assert 0 < got["listed"].sum() < len(got)
+    assert got["listed"].tolist() == expected["listed"].tolist()
+    np.testing.assert_allclose(got["probability"], expected["probability"], rtol=1e-12)
+    listed = got["listed"].to_numpy()
+    assert got.loc[listed, "reasons"].tolist() == expected.loc[listed, "reasons"].tolist()
+    assert got.loc[~listed, "reasons"].isna().all()
     assert got["rank_in_village"].tolist() == expected["rank_in_village"].tolist()
