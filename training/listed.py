@@ -19,6 +19,8 @@ import pandas as pd
 from shouhu_core.list_order import Capacity, Scope, flagged, list_ranks
 from shouhu_core.model_contract import REASON_COLUMNS
 
+LIST_KEYS = ("child_key", "as_of", "village_code", "township_code")  # what the list order needs of a row
+
 
 @dataclass(frozen=True)
 class Listing:
@@ -48,7 +50,7 @@ def predict(
 
 def listed_rows(frame: pd.DataFrame, margin: np.ndarray, listing: Listing) -> np.ndarray:
     """True for the rows of `frame` that go on a list, given each row's `margin`."""
-    keys = [c for c in ("child_key", "as_of", "village_code", "township_code") if c in frame.columns]
+    keys = [c for c in LIST_KEYS if c in frame.columns]
     ranked = frame[keys].reset_index(drop=True)
     flags = frame["rule_flags"] if "rule_flags" in frame.columns else pd.Series("", index=frame.index)
     ranked["rule_flags"] = flags.fillna("").astype(str).to_numpy()

@@ -19,12 +19,11 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from shouhu_core.model_contract import OUTPUT_COLUMNS, REASON_COLUMNS
-from training.listed import Listing, listed_rows
+from training.listed import LIST_KEYS, Listing, listed_rows
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-KEYS = ("child_key", "as_of", "village_code", "township_code")  # what the list order needs of a row
 
 # the struct spark_udf returns: the model contract's columns with their Spark types
 RESULT_TYPE = ", ".join(
@@ -96,7 +95,7 @@ def _explain_listed(
 
     files = sorted((staged / "scores").glob("*.parquet"))
     names = pq.read_schema(files[0]).names
-    wanted = [c for c in (*KEYS, "rule_flags", "margin") if c in names]
+    wanted = [c for c in (*LIST_KEYS, "rule_flags", "margin") if c in names]
     keys = pd.concat([pq.read_table(f, columns=wanted).to_pandas() for f in files], ignore_index=True)
     mask = listed_rows(keys, keys["margin"].to_numpy(dtype="float64"), listing)
     chosen = spark.createDataFrame(
